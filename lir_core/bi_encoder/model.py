@@ -1,0 +1,190 @@
+"""Bi-encoder model: encodes queries and documents separately, then compares them.
+
+One class covers single-vector (DPR/SBERT), multi-vector (ColBERT, MaxSim late
+interaction) and learned-sparse (SPLADE) models; the config decides which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import torch
+from torch import nn
+from transformers import AutoModel, AutoModelForMaskedLM, BatchEncoding, PreTrainedModel
+
+from lir_core.base.model import LightningIRModel
+from lir_core.bi_encoder.config import BiEncoderConfig
+
+InputType = Literal["query", "doc"]
+
+
+@dataclass
+class BiEncoderEmbedding:
+    """Encoded queries or documents.
+
+    Attributes:
+        embeddings: ``[batch, tokens, dim]``; ``tokens`` is 1 for pooled (single-vector or
+            sparse) representations.
+        scoring_mask: ``[batch, tokens]`` bool, True where a vector takes part in scoring.
+    """
+
+    embeddings: torch.Tensor
+    scoring_mask: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.embeddings.shape[0]
+
+    def __getitem__(self, index: slice | torch.Tensor) -> "BiEncoderEmbedding":
+        return BiEncoderEmbedding(self.embeddings[index], self.scoring_mask[index])
+
+
+@dataclass
+class BiEncoderOutput:
+    """Scores of query-document pairs with the embeddings they came from."""
+
+    scores: torch.Tensor | None = None
+    query_embeddings: BiEncoderEmbedding | None = None
+    doc_embeddings: BiEncoderEmbedding | None = None
+
+
+class BiEncoderModel(LightningIRModel):
+    """A backbone shared by queries and documents, plus projection, sparsification, pooling."""
+
+    config_class: ClassVar[type[BiEncoderConfig]] = BiEncoderConfig
+    config: BiEncoderConfig
+
+    def __init__(self, config: BiEncoderConfig, backbone: PreTrainedModel) -> None:
+        super().__init__(config, backbone)
+        if config.projection in ("linear", "linear_no_bias"):
+            self.projection = nn.Linear(
+                self.hidden_size, config.embedding_dim, bias=config.projection == "linear"
+            )
+        if config.projection == "mlm" and not hasattr(backbone, "get_output_embeddings"):
+            raise ValueError("projection='mlm' needs a masked-LM backbone")
+        self.register_buffer("punctuation_ids", torch.empty(0, dtype=torch.long), persistent=False)
+
+    @classmethod
+    def backbone_class_for(cls, config: BiEncoderConfig) -> Any:  # type: ignore[override]
+        return AutoModelForMaskedLM if config.projection == "mlm" else AutoModel
+
+    @property
+    def embedding_dim(self) -> int:
+        """Width of the output vectors (vocabulary size for sparse models)."""
+        if self.config.projection == "mlm":
+            return int(self.backbone.config.vocab_size)
+        return self.config.embedding_dim or self.hidden_size
+
+    def set_punctuation_ids(self, ids: torch.Tensor) -> None:
+        """Token ids to mask from document scoring (set by the tokenizer's vocabulary)."""
+        self.punctuation_ids = ids.to(self.punctuation_ids.device)
+
+    # ---------------------------------------------------------------- encoding
+    def encode(self, encoding: BatchEncoding | dict[str, torch.Tensor], input_type: InputType) -> BiEncoderEmbedding:
+        """Encode tokenized queries or documents into (token) vectors."""
+        input_ids = encoding["input_ids"]
+        attention_mask = encoding["attention_mask"]
+        outputs = self.backbone(input_ids=input_ids, attention_mask=attention_mask)
+        states = outputs.logits if self.config.projection == "mlm" else outputs.last_hidden_state
+        if self.config.projection in ("linear", "linear_no_bias"):
+            states = self.projection(states)
+        if self.config.sparsification == "relu":
+            states = torch.relu(states)
+        elif self.config.sparsification == "relu_log":
+            states = torch.log1p(torch.relu(states))
+        pooling = self.config.query_pooling_strategy if input_type == "query" else self.config.doc_pooling_strategy
+        mask = attention_mask.bool()
+        if pooling is None:
+            embeddings = states
+            scoring_mask = mask.clone()
+            if input_type == "doc" and self.config.doc_mask_scoring_tokens == "punctuation" and len(self.punctuation_ids):
+                scoring_mask &= ~torch.isin(input_ids, self.punctuation_ids)
+        else:
+            embeddings = _pool(states, mask, pooling).unsqueeze(1)
+            scoring_mask = torch.ones(embeddings.shape[:2], dtype=torch.bool, device=embeddings.device)
+        if self.config.normalize:
+            embeddings = nn.functional.normalize(embeddings, p=2, dim=-1)
+        return BiEncoderEmbedding(embeddings, scoring_mask)
+
+    def encode_queries(self, encoding: BatchEncoding | dict[str, torch.Tensor]) -> BiEncoderEmbedding:
+        """Encode tokenized queries."""
+        return self.encode(encoding, "query")
+
+    def encode_docs(self, encoding: BatchEncoding | dict[str, torch.Tensor]) -> BiEncoderEmbedding:
+        """Encode tokenized documents."""
+        return self.encode(encoding, "doc")
+
+    # ---------------------------------------------------------------- scoring
+    def score(
+        self,
+        query_embeddings: BiEncoderEmbedding,
+        doc_embeddings: BiEncoderEmbedding,
+        num_docs: list[int] | int | None = None,
+    ) -> torch.Tensor:
+        """Score each query against its own documents.
+
+        Args:
+            query_embeddings: ``Q`` encoded queries.
+            doc_embeddings: ``sum(num_docs)`` encoded documents, grouped by query in order.
+            num_docs: Documents per query; an int means the same for every query; None means
+                ``len(docs) / Q``.
+
+        Returns:
+            One score per document, shape ``[sum(num_docs)]``.
+        """
+        num_queries = len(query_embeddings)
+        if num_docs is None:
+            if len(doc_embeddings) % num_queries:
+                raise ValueError("num_docs is needed when docs do not split evenly over queries")
+            num_docs = len(doc_embeddings) // num_queries
+        if isinstance(num_docs, int):
+            num_docs = [num_docs] * num_queries
+        if len(num_docs) != num_queries or sum(num_docs) != len(doc_embeddings):
+            raise ValueError(
+                f"num_docs {num_docs} does not fit {num_queries} queries and {len(doc_embeddings)} docs"
+            )
+        repeats = torch.tensor(num_docs, device=query_embeddings.embeddings.device)
+        queries = BiEncoderEmbedding(
+            query_embeddings.embeddings.repeat_interleave(repeats, dim=0),
+            query_embeddings.scoring_mask.repeat_interleave(repeats, dim=0),
+        )
+        return self.score_pairs(queries, doc_embeddings)
+
+    def score_pairs(self, queries: BiEncoderEmbedding, docs: BiEncoderEmbedding) -> torch.Tensor:
+        """Score row-aligned query/document pairs (MaxSim for multi-vector)."""
+        query_vectors, doc_vectors = queries.embeddings, docs.embeddings
+        if self.config.similarity_function == "cosine":
+            query_vectors = nn.functional.normalize(query_vectors, dim=-1)
+            doc_vectors = nn.functional.normalize(doc_vectors, dim=-1)
+        similarity = torch.einsum("bqd,bkd->bqk", query_vectors, doc_vectors.to(query_vectors.dtype))
+        similarity = similarity.masked_fill(~docs.scoring_mask[:, None, :], float("-inf"))
+        best = similarity.max(dim=-1).values
+        best = best.masked_fill(~queries.scoring_mask, 0.0)
+        return best.sum(dim=-1)
+
+    def forward(
+        self,
+        query_encoding: BatchEncoding | dict[str, torch.Tensor] | None,
+        doc_encoding: BatchEncoding | dict[str, torch.Tensor] | None,
+        num_docs: list[int] | int | None = None,
+    ) -> BiEncoderOutput:
+        """Encode queries and/or documents, and score them when both are given."""
+        query_embeddings = self.encode_queries(query_encoding) if query_encoding is not None else None
+        doc_embeddings = self.encode_docs(doc_encoding) if doc_encoding is not None else None
+        scores = None
+        if query_embeddings is not None and doc_embeddings is not None:
+            scores = self.score(query_embeddings, doc_embeddings, num_docs)
+        return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
+
+
+def _pool(states: torch.Tensor, mask: torch.Tensor, strategy: str) -> torch.Tensor:
+    if strategy == "first":
+        return states[:, 0]
+    float_mask = mask.unsqueeze(-1).to(states.dtype)
+    if strategy == "mean":
+        return (states * float_mask).sum(1) / float_mask.sum(1).clamp(min=1e-9)
+    if strategy == "sum":
+        return (states * float_mask).sum(1)
+    if strategy == "max":
+        return states.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values
+    raise ValueError(f"Unknown pooling strategy {strategy!r}")

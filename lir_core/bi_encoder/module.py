@@ -1,0 +1,114 @@
+"""Lightning module for bi-encoders: scoring and batched encoding for indexing/search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+import torch
+
+from lir_core.base.module import (
+    InferencePrecision,
+    LightningIRModule,
+    flatten_score_inputs,
+    length_sorted_batches,
+)
+from lir_core.bi_encoder.config import BiEncoderConfig
+from lir_core.bi_encoder.model import BiEncoderEmbedding, BiEncoderModel, BiEncoderOutput, InputType
+from lir_core.bi_encoder.tokenizer import BiEncoderTokenizer
+
+
+class BiEncoderModule(LightningIRModule):
+    """A bi-encoder with its tokenizer.
+
+    Example:
+        >>> module = BiEncoderModule("path/to/model")  # doctest: +SKIP
+        >>> module.score("capital of Germany?", ["Berlin is ...", "Paris is ..."]).scores
+    """
+
+    model_class: ClassVar[type[BiEncoderModel]] = BiEncoderModel
+    model: BiEncoderModel
+    config: BiEncoderConfig
+    tokenizer: BiEncoderTokenizer
+
+    def _build_tokenizer(self, source: str) -> BiEncoderTokenizer:
+        tokenizer = BiEncoderTokenizer(source, self.model.config)
+        if self.model.config.doc_mask_scoring_tokens == "punctuation":
+            self.model.set_punctuation_ids(tokenizer.punctuation_ids())
+        return tokenizer
+
+    def _encode_batch(self, texts: Sequence[str], input_type: InputType) -> BiEncoderEmbedding:
+        if input_type == "query":
+            encoding = self.tokenizer.tokenize_queries(texts)
+        else:
+            encoding = self.tokenizer.tokenize_docs(texts)
+        encoding = {k: v.to(self.device) for k, v in encoding.items()}
+        return self.model.encode(encoding, input_type)
+
+    def iter_encode(
+        self,
+        texts: Sequence[str],
+        input_type: InputType,
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+    ) -> Iterator[tuple[list[int], BiEncoderEmbedding]]:
+        """Encode texts in length-sorted batches under ``inference_mode``.
+
+        Yields:
+            The positions of the batch's texts in ``texts`` and their fp32 embeddings.
+        """
+        if len(texts) == 0:
+            raise ValueError(f"no {input_type} texts to encode")
+        with self.inference_context(precision):
+            for indices in length_sorted_batches(texts, batch_size):
+                embedding = self._encode_batch([texts[i] for i in indices], input_type)
+                yield indices, BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
+
+    def _encode_all(
+        self, texts: Sequence[str], input_type: InputType, batch_size: int, precision: InferencePrecision | None
+    ) -> BiEncoderEmbedding:
+        parts = list(self.iter_encode(texts, input_type, batch_size, precision))
+        width = max(part.embeddings.shape[1] for _, part in parts)
+        dim = parts[0][1].embeddings.shape[2]
+        embeddings = torch.zeros(len(texts), width, dim)
+        scoring_mask = torch.zeros(len(texts), width, dtype=torch.bool)
+        for indices, part in parts:
+            index = torch.tensor(indices)
+            embeddings[index, : part.embeddings.shape[1]] = part.embeddings.cpu()
+            scoring_mask[index, : part.scoring_mask.shape[1]] = part.scoring_mask.cpu()
+        return BiEncoderEmbedding(embeddings, scoring_mask)
+
+    def encode_queries(
+        self, queries: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None
+    ) -> BiEncoderEmbedding:
+        """Encode queries in batches; rows follow the input order."""
+        return self._encode_all(queries, "query", batch_size, precision)
+
+    def encode_docs(
+        self, docs: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None
+    ) -> BiEncoderEmbedding:
+        """Encode documents in batches; rows follow the input order."""
+        return self._encode_all(docs, "doc", batch_size, precision)
+
+    def score(
+        self,
+        queries: str | Sequence[str],
+        docs: Sequence[str] | Sequence[Sequence[str]],
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+    ) -> BiEncoderOutput:
+        """Score documents for one query (a list of docs) or for several (a list per query).
+
+        Returns:
+            A ``BiEncoderOutput`` whose ``scores`` has one value per document.
+        """
+        query_list, doc_list, num_docs = flatten_score_inputs(queries, docs)
+        query_embeddings = self.encode_queries(query_list, batch_size, precision)
+        doc_embeddings = self.encode_docs(doc_list, batch_size, precision)
+        with self.inference_context("fp32"):
+            scores = self.model.score(query_embeddings, doc_embeddings, num_docs)
+        return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
+
+    def forward(self, *args: Any, **kwargs: Any) -> BiEncoderOutput:
+        """Run the model (see ``BiEncoderModel.forward``)."""
+        return self.model(*args, **kwargs)

