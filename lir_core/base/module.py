@@ -80,6 +80,24 @@ class LightningIRModule(L.LightningModule):
         finally:
             self.train(was_training)
 
+    def autocast(self) -> contextlib.AbstractContextManager[None]:
+        """bf16 autocast when ``inference_precision`` is "bf16" (a no-op otherwise)."""
+        device_type = self.device.type if self.device.type in ("cpu", "cuda") else "cpu"
+        return torch.autocast(device_type=device_type, dtype=torch.bfloat16,
+                              enabled=self.inference_precision == "bf16" and not self.training)
+
+    def inference_step(self, batch: Any) -> Any:
+        """Encode or score one batch of an inference dataset (see subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement inference_step")
+
+    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
+        """Lightning's test loop runs indexing, search and re-ranking through callbacks."""
+        return self.inference_step(batch)
+
+    def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
+        """Same as ``test_step``: encode or score one batch."""
+        return self.inference_step(batch)
+
     def save_pretrained(self, save_directory: str | Path) -> None:
         """Save model and tokenizer so that ``type(self)(save_directory)`` restores them."""
         self.model.save_pretrained(save_directory)

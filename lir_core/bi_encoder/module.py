@@ -16,6 +16,7 @@ from lir_core.base.module import (
 from lir_core.bi_encoder.config import BiEncoderConfig
 from lir_core.bi_encoder.model import BiEncoderEmbedding, BiEncoderModel, BiEncoderOutput, InputType
 from lir_core.bi_encoder.tokenizer import BiEncoderTokenizer
+from lir_core.data.samples import IndexBatch, RankBatch, SearchBatch
 
 
 class BiEncoderModule(LightningIRModule):
@@ -108,6 +109,23 @@ class BiEncoderModule(LightningIRModule):
         with self.inference_context("fp32"):
             scores = self.model.score(query_embeddings, doc_embeddings, num_docs)
         return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
+
+    def inference_step(self, batch: IndexBatch | SearchBatch | RankBatch) -> BiEncoderEmbedding | BiEncoderOutput:
+        """Docs of an ``IndexBatch`` and queries of a ``SearchBatch`` are encoded (fp32
+        embeddings); the documents of a ``RankBatch`` are scored against their query."""
+        with self.autocast():
+            if isinstance(batch, IndexBatch):
+                embedding = self._encode_batch(batch.docs, "doc")
+            elif isinstance(batch, SearchBatch):
+                embedding = self._encode_batch(batch.queries, "query")
+            elif isinstance(batch, RankBatch):
+                queries = self._encode_batch(batch.queries, "query")
+                docs = self._encode_batch([d for ds in batch.docs for d in ds], "doc")
+                scores = self.model.score(queries, docs, batch.num_docs)
+                return BiEncoderOutput(scores.float(), queries, docs)
+            else:
+                raise TypeError(f"BiEncoderModule cannot run inference on {type(batch).__name__}")
+        return BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
 
     def forward(self, *args: Any, **kwargs: Any) -> BiEncoderOutput:
         """Run the model (see ``BiEncoderModel.forward``)."""

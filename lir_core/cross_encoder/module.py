@@ -11,6 +11,7 @@ from lir_core.base.module import InferencePrecision, LightningIRModule, flatten_
 from lir_core.cross_encoder.config import CrossEncoderConfig
 from lir_core.cross_encoder.model import CrossEncoderModel, CrossEncoderOutput
 from lir_core.cross_encoder.tokenizer import CrossEncoderTokenizer
+from lir_core.data.samples import RankBatch
 
 
 class CrossEncoderModule(LightningIRModule):
@@ -70,6 +71,18 @@ class CrossEncoderModule(LightningIRModule):
             groups.append((start, stop, [stop - start]))
             start = stop
         return groups
+
+    def inference_step(self, batch: RankBatch) -> CrossEncoderOutput:
+        """Score the documents of a ``RankBatch`` against their queries (one pass)."""
+        if not isinstance(batch, RankBatch):
+            raise TypeError(f"CrossEncoderModule can only re-rank a RankBatch, got {type(batch).__name__}")
+        queries = [q for q, n in zip(batch.queries, batch.num_docs) for _ in range(n)]
+        docs = [d for ds in batch.docs for d in ds]
+        encoding = self.tokenizer.tokenize_pairs(queries, docs)
+        encoding = {k: v.to(self.device) for k, v in encoding.items()}
+        with self.autocast():
+            output = self.model(encoding, batch.num_docs)
+        return CrossEncoderOutput(output.scores.float(), output.embeddings)
 
     def forward(self, *args: Any, **kwargs: Any) -> CrossEncoderOutput:
         """Run the model (see ``CrossEncoderModel.forward``)."""

@@ -1,0 +1,373 @@
+"""Readers for local IR files: collections, queries, qrels, runs and training tuples.
+
+Formats are chosen by file name (a trailing ``.gz`` is decompressed transparently):
+
+* ``.jsonl``: one JSON object per line.
+* ``.parquet``: one row per record.
+* anything else (``.tsv``, ``.txt``, ``.run``, ``.trec``, ``.qrels``, ...): whitespace- or
+  tab-separated text; the expected fields are documented on each reader.
+
+A malformed line raises ``ValueError`` naming the file and the 1-based line (or row) number.
+Runs are returned as ``{query_id: {doc_id: score}}`` whose inner dicts are in rank order
+(best first); qrels as ``{query_id: {doc_id: relevance}}``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import pyarrow.parquet as pq
+
+from .samples import DocSample, QuerySample
+
+Run = dict[str, dict[str, float]]
+Qrels = dict[str, dict[str, int]]
+
+DOC_ID_KEYS = ("doc_id", "_id", "id", "docid")
+DOC_TEXT_KEYS = ("doc", "text", "contents", "body")
+QUERY_ID_KEYS = ("query_id", "_id", "id", "qid")
+QUERY_TEXT_KEYS = ("query", "text")
+BEIR_QRELS_HEADER = ("query-id", "corpus-id", "score")
+
+
+@dataclass(frozen=True)
+class TupleRecord:
+    """One training tuple: a query, its positive and its negative documents.
+
+    Texts are None when the file holds ids only; they are then looked up elsewhere.
+    """
+
+    query_id: str
+    query: str | None
+    pos_doc_ids: tuple[str, ...]
+    pos_docs: tuple[str, ...] | None
+    neg_doc_ids: tuple[str, ...]
+    neg_docs: tuple[str, ...] | None
+
+
+def file_format(path: str | Path) -> Literal["jsonl", "parquet", "text"]:
+    """Return the record format of ``path`` judged by its name."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    if name.endswith(".jsonl"):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "text"
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _malformed(path: Path, line: int, message: str) -> ValueError:
+    return ValueError(f"{path}:{line}: {message}")
+
+
+def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` for non-blank lines, without the line ending."""
+    with _open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield number, line
+
+
+def _json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in _text_lines(path):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise _malformed(path, number, f"invalid JSON ({error.msg})") from error
+        if not isinstance(record, dict):
+            raise _malformed(path, number, f"expected a JSON object, got {type(record).__name__}")
+        yield number, record
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches():
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_or_row_number, record)`` from a JSONL or Parquet file."""
+    if file_format(path) == "jsonl":
+        return _json_records(path)
+    return _parquet_records(path)
+
+
+def _first_key(
+    record: Mapping[str, Any], keys: Sequence[str], path: Path, line: int, *, required: bool = True
+) -> Any:
+    for key in keys:
+        if key in record and record[key] is not None:
+            return record[key]
+    if required:
+        raise _malformed(path, line, f"missing field, expected one of {list(keys)}")
+    return None
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return path
+
+
+def read_docs(path: str | Path) -> Iterator[DocSample]:
+    """Yield the documents of a collection file.
+
+    Text lines are ``doc_id<TAB>text`` or ``doc_id<TAB>title<TAB>text``; JSONL and Parquet
+    records have an id (``doc_id``, ``_id``, ``id`` or ``docid``), a text (``doc``, ``text``,
+    ``contents`` or ``body``) and an optional ``title``. A title is joined as ``"title text"``.
+
+    Raises:
+        ValueError: On a malformed line, naming file and line.
+    """
+    path = _existing(path)
+    if file_format(path) == "text":
+        for number, line in _text_lines(path):
+            fields = line.split("\t")
+            if len(fields) not in (2, 3) or not fields[0]:
+                raise _malformed(path, number, f"expected 'doc_id<TAB>[title<TAB>]text', got {len(fields)} field(s)")
+            yield DocSample(fields[0], join_title(fields[1], fields[2]) if len(fields) == 3 else fields[1])
+        return
+    for number, record in _records(path):
+        doc_id = str(_first_key(record, DOC_ID_KEYS, path, number))
+        text = str(_first_key(record, DOC_TEXT_KEYS, path, number))
+        yield DocSample(doc_id, join_title(record.get("title") or "", text))
+
+
+def join_title(title: str, text: str) -> str:
+    """Join a title and a text as ``"title text"``, leaving out an empty title."""
+    return f"{title} {text}" if title else text
+
+
+def read_queries(path: str | Path) -> Iterator[QuerySample]:
+    """Yield the queries of a query file (without qrels).
+
+    Text lines are ``query_id<TAB>text``; JSONL and Parquet records have an id (``query_id``,
+    ``_id``, ``id`` or ``qid``) and a text (``query`` or ``text``).
+
+    Raises:
+        ValueError: On a malformed line, naming file and line.
+    """
+    path = _existing(path)
+    if file_format(path) == "text":
+        for number, line in _text_lines(path):
+            fields = line.split("\t")
+            if len(fields) != 2 or not fields[0]:
+                raise _malformed(path, number, f"expected 'query_id<TAB>text', got {len(fields)} field(s)")
+            yield QuerySample(fields[0], fields[1])
+        return
+    for number, record in _records(path):
+        query_id = str(_first_key(record, QUERY_ID_KEYS, path, number))
+        yield QuerySample(query_id, str(_first_key(record, QUERY_TEXT_KEYS, path, number)))
+
+
+def _parse_int(value: str, path: Path, line: int, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError as error:
+        raise _malformed(path, line, f"{what} must be an integer, got {value!r}") from error
+
+
+def _parse_float(value: str, path: Path, line: int, what: str) -> float:
+    try:
+        return float(value)
+    except ValueError as error:
+        raise _malformed(path, line, f"{what} must be a number, got {value!r}") from error
+
+
+def _add_judgement(qrels: Qrels, query_id: str, doc_id: str, relevance: int, path: Path, line: int) -> None:
+    judged = qrels.setdefault(query_id, {})
+    if doc_id in judged:
+        raise _malformed(path, line, f"duplicate judgement for query {query_id!r}, document {doc_id!r}")
+    judged[doc_id] = relevance
+
+
+def read_qrels(path: str | Path) -> Qrels:
+    """Read relevance judgements.
+
+    Text lines are TREC qrels ``query_id iteration doc_id relevance`` or BEIR TSV
+    ``query_id<TAB>doc_id<TAB>relevance`` (with an optional ``query-id corpus-id score``
+    header line). JSONL and Parquet records have ``query_id``, ``doc_id`` and ``relevance``.
+
+    Raises:
+        ValueError: On a malformed line or a repeated (query, document) pair.
+    """
+    path = _existing(path)
+    qrels: Qrels = {}
+    if file_format(path) == "text":
+        for number, line in _text_lines(path):
+            fields = line.split()
+            if number == 1 and tuple(fields) == BEIR_QRELS_HEADER:
+                continue
+            if len(fields) == 4:
+                query_id, _, doc_id, relevance = fields
+            elif len(fields) == 3:
+                query_id, doc_id, relevance = fields
+            else:
+                raise _malformed(
+                    path, number, f"expected 'query_id iteration doc_id relevance' (TREC) or "
+                    f"'query_id doc_id relevance' (BEIR), got {len(fields)} field(s)"
+                )
+            _add_judgement(qrels, query_id, doc_id, _parse_int(relevance, path, number, "relevance"), path, number)
+        return qrels
+    for number, record in _records(path):
+        query_id = str(_first_key(record, ("query_id",), path, number))
+        doc_id = str(_first_key(record, ("doc_id",), path, number))
+        relevance = _parse_int(str(_first_key(record, ("relevance",), path, number)), path, number, "relevance")
+        _add_judgement(qrels, query_id, doc_id, relevance, path, number)
+    return qrels
+
+
+def is_qrels_file(path: str | Path) -> bool:
+    """Tell whether a ranking file holds qrels rather than a run.
+
+    JSONL and Parquet qrels have a ``relevance`` field; text qrels have 4 fields per line
+    (TREC) or start with the BEIR header. A 3-field text file without that header is read as
+    an MS MARCO run (``query_id doc_id rank``).
+    """
+    path = _existing(path)
+    kind = file_format(path)
+    if kind == "parquet":
+        return "relevance" in pq.ParquetFile(path).schema_arrow.names
+    if kind == "jsonl":
+        first_record = next(_json_records(path), None)
+        return first_record is not None and "relevance" in first_record[1]
+    first_line = next(_text_lines(path), None)
+    if first_line is None:
+        return False
+    number, line = first_line
+    fields = line.split()
+    return len(fields) == 4 or (number == 1 and tuple(fields) == BEIR_QRELS_HEADER)
+
+
+@dataclass(frozen=True)
+class _RunRow:
+    query_id: str
+    doc_id: str
+    rank: int
+    score: float
+    line: int
+
+
+def _run_rows_from_text(path: Path) -> Iterator[_RunRow]:
+    expected = 0
+    for number, line in _text_lines(path):
+        fields = line.split()
+        expected = expected or len(fields)
+        if len(fields) != expected or expected not in (3, 6):
+            raise _malformed(
+                path, number, f"expected 6 fields 'query_id Q0 doc_id rank score tag' (TREC run) or 3 fields "
+                f"'query_id doc_id rank' (MS MARCO run) consistently, got {len(fields)}"
+            )
+        if expected == 6:
+            query_id, _, doc_id, rank, score, _ = fields
+            yield _RunRow(
+                query_id, doc_id, _parse_int(rank, path, number, "rank"),
+                _parse_float(score, path, number, "score"), number,
+            )
+        else:
+            query_id, doc_id, rank = fields
+            rank_value = _parse_int(rank, path, number, "rank")
+            yield _RunRow(query_id, doc_id, rank_value, float(-rank_value), number)
+
+
+def _run_rows_from_records(path: Path) -> Iterator[_RunRow]:
+    for number, record in _records(path):
+        query_id = str(_first_key(record, ("query_id",), path, number))
+        doc_id = str(_first_key(record, ("doc_id",), path, number))
+        rank = record.get("rank")
+        score = record.get("score")
+        if rank is None and score is None:
+            raise _malformed(path, number, "a run record needs a 'score' or a 'rank'")
+        rank_value = _parse_int(str(rank), path, number, "rank") if rank is not None else 0
+        score_value = _parse_float(str(score), path, number, "score") if score is not None else float(-rank_value)
+        yield _RunRow(query_id, doc_id, rank_value, score_value, number)
+
+
+def read_run(path: str | Path) -> Run:
+    """Read a run (ranking) file.
+
+    Text lines are TREC runs ``query_id Q0 doc_id rank score tag`` or MS MARCO runs
+    ``query_id doc_id rank`` (score taken as ``-rank``). JSONL and Parquet records have
+    ``query_id``, ``doc_id`` and ``score`` and/or ``rank``. Documents are ordered as
+    trec_eval orders them: by score, descending, with the file's rank breaking ties.
+
+    Raises:
+        ValueError: On a malformed line or a document listed twice for one query.
+    """
+    path = _existing(path)
+    rows = _run_rows_from_text(path) if file_format(path) == "text" else _run_rows_from_records(path)
+    grouped: dict[str, list[_RunRow]] = {}
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        if (row.query_id, row.doc_id) in seen:
+            raise _malformed(path, row.line, f"document {row.doc_id!r} listed twice for query {row.query_id!r}")
+        seen.add((row.query_id, row.doc_id))
+        grouped.setdefault(row.query_id, []).append(row)
+    return {
+        query_id: {row.doc_id: row.score for row in sorted(group, key=lambda r: (-r.score, r.rank))}
+        for query_id, group in grouped.items()
+    }
+
+
+def _string_tuple(value: Any, path: Path, line: int, what: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise _malformed(path, line, f"{what} must be a list, got {type(value).__name__}")
+    return tuple(str(item) for item in value)
+
+
+def _optional_texts(
+    record: Mapping[str, Any], key: str, ids: tuple[str, ...], path: Path, line: int
+) -> tuple[str, ...] | None:
+    if record.get(key) is None:
+        return None
+    texts = _string_tuple(record[key], path, line, key)
+    if len(texts) != len(ids):
+        raise _malformed(path, line, f"{key} has {len(texts)} texts for {len(ids)} ids")
+    return texts
+
+
+def read_tuples(path: str | Path) -> list[TupleRecord]:
+    """Read training tuples from a JSONL or Parquet file (as written by the hard-negative miner).
+
+    Each record has ``query_id``, ``pos_doc_ids`` and ``neg_doc_ids`` and optionally the texts
+    ``query``, ``pos_docs`` and ``neg_docs``.
+
+    Raises:
+        ValueError: On a text file, a malformed record, or a record without positives.
+    """
+    path = _existing(path)
+    if file_format(path) == "text":
+        raise ValueError(f"{path}: tuples must be a .jsonl or .parquet file")
+    tuples = []
+    for number, record in _records(path):
+        query_id = str(_first_key(record, ("query_id",), path, number))
+        pos_doc_ids = _string_tuple(_first_key(record, ("pos_doc_ids",), path, number), path, number, "pos_doc_ids")
+        neg_doc_ids = _string_tuple(_first_key(record, ("neg_doc_ids",), path, number), path, number, "neg_doc_ids")
+        if not pos_doc_ids:
+            raise _malformed(path, number, "pos_doc_ids is empty")
+        query = record.get("query")
+        tuples.append(
+            TupleRecord(
+                query_id,
+                None if query is None else str(query),
+                pos_doc_ids,
+                _optional_texts(record, "pos_docs", pos_doc_ids, path, number),
+                neg_doc_ids,
+                _optional_texts(record, "neg_docs", neg_doc_ids, path, number),
+            )
+        )
+    return tuples

@@ -1,0 +1,87 @@
+"""Evaluate a run against relevance judgements with ir_measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from os import PathLike
+from typing import Union
+
+import ir_measures
+import pandas as pd
+
+from lir_core.evaluate.measures import parse_measures
+from lir_core.evaluate.per_query import PER_QUERY_COLUMNS, aggregate, read_per_query
+
+Run = Union[dict[str, dict[str, float]], pd.DataFrame, str, PathLike]
+Qrels = Union[dict[str, dict[str, int]], pd.DataFrame, str, PathLike]
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Effectiveness of one run.
+
+    Attributes:
+        aggregated: Measure name (ir_measures' canonical spelling) to aggregated value.
+        per_query: One row per (query, measure): columns query_id, measure, value.
+    """
+
+    aggregated: dict[str, float]
+    per_query: pd.DataFrame
+
+    @classmethod
+    def from_parquet(cls, path: str | PathLike[str]) -> EvaluationResult:
+        """Load per-query values written with ``write_per_query`` and re-aggregate them."""
+        per_query = read_per_query(path)
+        return cls(aggregated=aggregate(per_query), per_query=per_query)
+
+
+def _as_run(run: Run) -> dict[str, dict[str, float]] | pd.DataFrame:
+    if isinstance(run, (str, PathLike)):
+        run = pd.DataFrame(ir_measures.read_trec_run(str(run)))
+    if isinstance(run, pd.DataFrame):
+        return run.astype({"query_id": str, "doc_id": str, "score": float})
+    return run
+
+
+def _as_qrels(qrels: Qrels) -> dict[str, dict[str, int]] | pd.DataFrame:
+    if isinstance(qrels, (str, PathLike)):
+        qrels = pd.DataFrame(ir_measures.read_trec_qrels(str(qrels)))
+    if isinstance(qrels, pd.DataFrame):
+        return qrels.astype({"query_id": str, "doc_id": str, "relevance": int})
+    return qrels
+
+
+def evaluate_run(run: Run, qrels: Qrels, measures: list[str]) -> EvaluationResult:
+    """Evaluate a run with ir_measures.
+
+    Queries are those of the qrels: a query with judgements but no retrieved document
+    counts with ir_measures' default value (0 for every effectiveness measure), as
+    ``trec_eval -c`` does. ir_measures has no switch for this; it always does it (since
+    terrierteam/ir_measures#17). Queries of the run without judgements are ignored.
+
+    Args:
+        run: ``{query_id: {doc_id: score}}``, a DataFrame with columns query_id, doc_id,
+            score, or the path of a TREC run file.
+        qrels: ``{query_id: {doc_id: relevance}}``, a DataFrame with columns query_id,
+            doc_id, relevance, or the path of a TREC qrels file.
+        measures: Measure names in ir_measures' syntax, e.g. ``["nDCG@10", "RR@10"]``.
+
+    Returns:
+        Aggregated values keyed by canonical measure name and the per-query frame, sorted
+        by measure (in the given order) and query id.
+
+    Raises:
+        ValueError: If a measure name is unknown or malformed.
+    """
+    parsed = parse_measures(measures)
+    calculated = ir_measures.calc(parsed, _as_qrels(qrels), _as_run(run))
+    per_query = pd.DataFrame(
+        [(str(m.query_id), str(m.measure), float(m.value)) for m in calculated.per_query],
+        columns=list(PER_QUERY_COLUMNS),
+    )
+    order = {str(measure): position for position, measure in enumerate(parsed)}
+    per_query = per_query.sort_values(
+        ["measure", "query_id"], key=lambda c: c.map(order) if c.name == "measure" else c
+    ).reset_index(drop=True)
+    aggregated = {str(measure): float(value) for measure, value in calculated.aggregated.items()}
+    return EvaluationResult(aggregated={name: aggregated[name] for name in order}, per_query=per_query)

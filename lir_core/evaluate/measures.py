@@ -1,0 +1,30 @@
+"""Parse measure names such as ``"nDCG@10"`` into ir_measures measures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ir_measures
+from ir_measures.measures import Measure
+
+
+def parse_measure(name: str) -> Measure:
+    """Parse one measure name with ir_measures' syntax (``nDCG@10``, ``RR(rel=2)@10``).
+
+    Raises:
+        ValueError: If ir_measures does not know the measure or cannot parse the name.
+    """
+    try:
+        return ir_measures.parse_measure(name)
+    except (NameError, ValueError) as error:
+        raise ValueError(f"unknown or malformed measure {name!r}: {error}") from error
+
+
+def parse_measures(names: Iterable[str]) -> list[Measure]:
+    """Parse measure names, dropping duplicates and keeping the first-seen order."""
+    return list(dict.fromkeys(parse_measure(name) for name in names))
+
+
+def canonical_name(name: str) -> str:
+    """Return ir_measures' canonical spelling of a measure (``"NDCG@10"`` -> ``"nDCG@10"``)."""
+    return str(parse_measure(name))
