@@ -75,13 +75,11 @@ def evaluate_run(run: Run, qrels: Qrels, measures: list[str]) -> EvaluationResul
     """
     parsed = parse_measures(measures)
     calculated = ir_measures.calc(parsed, _as_qrels(qrels), _as_run(run))
+    order = {measure: position for position, measure in enumerate(parsed)}
+    metrics = sorted(calculated.per_query, key=lambda m: (order[m.measure], str(m.query_id)))
     per_query = pd.DataFrame(
-        [(str(m.query_id), str(m.measure), float(m.value)) for m in calculated.per_query],
+        [(str(m.query_id), str(m.measure), float(m.value)) for m in metrics],
         columns=list(PER_QUERY_COLUMNS),
     )
-    order = {str(measure): position for position, measure in enumerate(parsed)}
-    per_query = per_query.sort_values(
-        ["measure", "query_id"], key=lambda c: c.map(order) if c.name == "measure" else c
-    ).reset_index(drop=True)
-    aggregated = {str(measure): float(value) for measure, value in calculated.aggregated.items()}
-    return EvaluationResult(aggregated={name: aggregated[name] for name in order}, per_query=per_query)
+    aggregated = {str(measure): float(calculated.aggregated[measure]) for measure in parsed}
+    return EvaluationResult(aggregated=aggregated, per_query=per_query)

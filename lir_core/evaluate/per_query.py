@@ -48,13 +48,15 @@ def paired_values(
         Frame indexed by ``query_id`` (sorted) with float columns ``a`` and ``b``.
 
     Raises:
-        ValueError: If neither frame holds the measure.
+        ValueError: If neither frame holds the measure, or one holds a query twice.
     """
     name = canonical_name(measure)
     sides = {}
     for side, frame in (("a", per_query_a), ("b", per_query_b)):
         check_per_query(frame)
         rows = frame[frame["measure"] == name]
+        if rows["query_id"].duplicated().any():
+            raise ValueError(f"a per-query frame holds some query twice for {name!r}")
         sides[side] = rows.set_index("query_id")["value"].astype(float)
     paired = pd.DataFrame(sides).fillna(0.0).sort_index()
     if paired.empty:

@@ -104,7 +104,8 @@ class ExperimentTable:
                     "significant": False,
                 }
                 if system != self.baseline:
-                    result = paired_significance(frame, by_system[self.baseline], measure, self.test)
+                    baseline = by_system[self.baseline]
+                    result = paired_significance(frame, baseline, measure, self.test)
                     row.update(
                         mean_difference=result.mean_difference,
                         statistic=result.statistic,
@@ -130,8 +131,9 @@ class ExperimentTable:
             + (DAGGER if row.significant else "")
             for row in comparisons.itertuples()
         }
+        header = " | ".join(f"{dataset} {measure}" for dataset, measure in columns)
         lines = [
-            "| System | " + " | ".join(f"{dataset} {measure}" for dataset, measure in columns) + " |",
+            f"| System | {header} |",
             "|---|" + "---:|" * len(columns),
         ]
         for system in systems:

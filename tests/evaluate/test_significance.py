@@ -92,3 +92,9 @@ def test_corrections_cap_at_one_and_validate() -> None:
         correct_pvalues([0.1], "sidak")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         correct_pvalues([float("nan")], "none")
+
+
+def test_duplicate_queries_raise() -> None:
+    doubled = pd.concat([frame(A), frame(A)])
+    with pytest.raises(ValueError, match="twice"):
+        paired_significance(doubled, frame(B), "nDCG@10")
