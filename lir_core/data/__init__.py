@@ -1,0 +1,48 @@
+"""Data layer: datasets over ir_datasets ids or local files, typed samples and batches, the
+datamodule, file readers and writers, offline cache seeding and hard-negative mining."""
+
+from .collate import collate
+from .datamodule import LightningIRDataModule
+from .doc_dataset import DocDataset
+from .hard_negatives import MiningStats, mine_hard_negatives
+from .query_dataset import QueryDataset
+from .readers import Qrels, Run, TupleRecord, read_docs, read_qrels, read_queries, read_run, read_tuples
+from .run_dataset import RunDataset
+from .samples import DocSample, IndexBatch, QuerySample, RankBatch, RankSample, SearchBatch
+from .seed import seed_ir_datasets_cache
+from .sources import DocLookup, doc_lookup, load_qrels, load_queries, load_run
+from .tuple_dataset import TupleDataset
+from .writers import write_parquet_run, write_trec_run
+
+__all__ = [
+    "DocDataset",
+    "DocLookup",
+    "DocSample",
+    "IndexBatch",
+    "LightningIRDataModule",
+    "MiningStats",
+    "Qrels",
+    "QueryDataset",
+    "QuerySample",
+    "RankBatch",
+    "RankSample",
+    "Run",
+    "RunDataset",
+    "SearchBatch",
+    "TupleDataset",
+    "TupleRecord",
+    "collate",
+    "doc_lookup",
+    "load_qrels",
+    "load_queries",
+    "load_run",
+    "mine_hard_negatives",
+    "read_docs",
+    "read_qrels",
+    "read_queries",
+    "read_run",
+    "read_tuples",
+    "seed_ir_datasets_cache",
+    "write_parquet_run",
+    "write_trec_run",
+]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ir_datasets
@@ -32,3 +34,16 @@ def doc_text(doc: Any) -> str:
 def query_text(query: Any) -> str:
     """Return the text of an ``ir_datasets`` query."""
     return query.default_text()
+
+
+@contextmanager
+def reading(dataset_id: str, what: str, hint: str = "") -> Iterator[None]:
+    """Turn an I/O failure while reading ``what`` of a dataset (often a failed download) into a
+    ``RuntimeError`` that names the dataset, the cache folder and ``hint``."""
+    try:
+        yield
+    except OSError as error:
+        raise RuntimeError(
+            f"{dataset_id}: could not read its {what} ({type(error).__name__}: {error}); ir_datasets may need to "
+            f"download them: check the network or the cache at {ir_datasets.util.home_path()}{hint}"
+        ) from error

@@ -1,0 +1,32 @@
+"""DocDataset: iterate over a document collection, e.g. for indexing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .samples import DocSample
+from .sharding import ShardedIterableDataset
+from .sources import ensure_docs, iter_docs
+
+
+class DocDataset(ShardedIterableDataset[DocSample]):
+    """The documents of a collection, sharded across ranks and DataLoader workers.
+
+    Args:
+        doc_dataset: An ``ir_datasets`` id (e.g. ``"beir/scifact"``) or a collection file
+            (TSV ``doc_id<TAB>[title<TAB>]text``, JSONL or Parquet). Titles are joined as
+            ``"title text"``.
+
+    Raises:
+        ValueError: If the collection is empty or the id is unknown.
+        FileNotFoundError: If a file name is given that does not exist.
+    """
+
+    def __init__(self, doc_dataset: str) -> None:
+        super().__init__()
+        ensure_docs(doc_dataset)
+        self.doc_dataset = doc_dataset
+
+    def records(self) -> Iterator[DocSample]:
+        """Yield every document of the collection in order."""
+        return iter_docs(self.doc_dataset)

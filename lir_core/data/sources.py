@@ -1,0 +1,268 @@
+"""Resolve a data source (a local file or an ``ir_datasets`` id) into docs, queries, qrels or runs.
+
+Every dataset class names its inputs with plain strings so that they work from YAML. A string
+naming an existing file is read with :mod:`lir_core.data.readers`; any other string is an
+``ir_datasets`` id. A missing path with a file suffix raises ``FileNotFoundError`` rather than
+suggesting dataset ids.
+
+Qrels that name queries absent from the queries: a ``UserWarning`` when some of them are unknown
+(those judgements are ignored: topic files and qrels often differ, e.g. judged subsets), and a
+``ValueError`` when none of the judged queries is known (the files almost surely do not belong
+together).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from .irds import doc_text, load_irds, query_text, reading
+from .readers import Qrels, Run, is_qrels_file, read_docs, read_qrels, read_queries, read_run
+from .samples import DocSample, QuerySample
+
+FILE_SUFFIXES = {".tsv", ".jsonl", ".json", ".parquet", ".txt", ".run", ".trec", ".qrels", ".gz", ".csv"}
+
+
+def resolve(source: str) -> Path | Any:
+    """Return a ``Path`` for an existing file, else the loaded ``ir_datasets`` dataset.
+
+    Raises:
+        FileNotFoundError: If ``source`` looks like a file name (known suffix) but does not exist.
+        ValueError: If ``source`` is a folder, or neither a file nor a registered ``ir_datasets`` id.
+    """
+    path = Path(source)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise ValueError(f"{source}: is a folder, expected a file or an ir_datasets id")
+    if path.suffix.lower() in FILE_SUFFIXES:
+        raise FileNotFoundError(f"{source}: no such file")
+    return load_irds(source)
+
+
+def iter_docs(source: str) -> Iterator[DocSample]:
+    """Yield the documents of a collection file or ``ir_datasets`` dataset."""
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        yield from read_docs(resolved)
+        return
+    for doc in resolved.docs_iter():
+        yield DocSample(doc.doc_id, doc_text(doc))
+
+
+def iter_queries(source: str) -> Iterator[QuerySample]:
+    """Yield the queries (without qrels) of a query file or ``ir_datasets`` dataset."""
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        yield from read_queries(resolved)
+        return
+    for query in resolved.queries_iter():
+        yield QuerySample(query.query_id, query_text(query))
+
+
+def ensure_docs(source: str) -> None:
+    """Check that a source has at least one document.
+
+    ``ir_datasets`` sources are checked from their metadata so that nothing is downloaded.
+
+    Raises:
+        ValueError: If the source has no documents.
+    """
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        empty = next(read_docs(resolved), None) is None
+    else:
+        empty = not resolved.has_docs() or resolved.docs_count() == 0
+    if empty:
+        raise ValueError(f"{source}: the collection has no documents")
+
+
+def ensure_queries(source: str) -> None:
+    """Check that a source has at least one query (see :func:`ensure_docs`).
+
+    Raises:
+        ValueError: If the source has no queries.
+    """
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        empty = next(read_queries(resolved), None) is None
+    else:
+        empty = not resolved.has_queries() or resolved.queries_count() == 0
+    if empty:
+        raise ValueError(f"{source}: there are no queries")
+
+
+def load_queries(source: str) -> dict[str, str]:
+    """Return ``{query_id: text}`` for all queries of a source.
+
+    Raises:
+        ValueError: If the source has no queries.
+    """
+    queries = {sample.query_id: sample.query for sample in iter_queries(source)}
+    if not queries:
+        raise ValueError(f"{source}: there are no queries")
+    return queries
+
+
+def load_qrels(source: str) -> Qrels | None:
+    """Return the qrels of a qrels file or ``ir_datasets`` dataset, or None if it has none."""
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        return read_qrels(resolved)
+    if not resolved.has_qrels():
+        return None
+    qrels: Qrels = {}
+    for qrel in resolved.qrels_iter():
+        qrels.setdefault(qrel.query_id, {})[qrel.doc_id] = qrel.relevance
+    return qrels
+
+
+def run_from_qrels(qrels: Qrels) -> Run:
+    """Turn qrels into a run: judged documents ordered by relevance (stable), score = relevance."""
+    return {
+        query_id: {doc_id: float(rel) for doc_id, rel in sorted(judged.items(), key=lambda item: -item[1])}
+        for query_id, judged in qrels.items()
+    }
+
+
+def load_run(source: str, run_from: Literal["scoreddocs", "qrels"] | None = None) -> Run:
+    """Return the run of a source in rank order.
+
+    A file is read as a run, or as qrels turned into a run when it holds qrels. An
+    ``ir_datasets`` dataset gives its scoreddocs when it has them and ``run_from`` is not
+    ``"qrels"``, else its qrels turned into a run.
+
+    Raises:
+        ValueError: If the source yields no ranking, or ``run_from="scoreddocs"`` for a dataset
+            without scoreddocs.
+        RuntimeError: If the scoreddocs cannot be read (e.g. their download fails).
+    """
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        run = run_from_qrels(read_qrels(resolved)) if is_qrels_file(resolved) else read_run(resolved)
+    elif run_from == "scoreddocs" or (run_from is None and resolved.has_scoreddocs()):
+        if not resolved.has_scoreddocs():
+            raise ValueError(f"{source}: the dataset has no scoreddocs; use run_from='qrels'")
+        grouped: dict[str, list[tuple[str, float]]] = {}
+        with reading(source, "scoreddocs", "; or pass run_from='qrels' to re-rank the judged documents"):
+            for scored in resolved.scoreddocs_iter():
+                grouped.setdefault(scored.query_id, []).append((scored.doc_id, scored.score))
+        run = {qid: dict(sorted(docs, key=lambda item: -item[1])) for qid, docs in grouped.items()}
+    else:
+        run = run_from_qrels(load_qrels(source) or {})
+    if not run:
+        raise ValueError(f"{source}: the run is empty")
+    return run
+
+
+def check_qrels_queries(qrels: Qrels, query_ids: Iterable[str], qrels_source: str) -> None:
+    """Apply the module's policy on qrels that name unknown queries (see the module docstring).
+
+    Raises:
+        ValueError: If none of the judged queries is known.
+    """
+    known = set(query_ids)
+    unknown = sorted(set(qrels) - known)
+    if not unknown:
+        return
+    examples = ", ".join(repr(query_id) for query_id in unknown[:5])
+    if len(unknown) == len(qrels):
+        raise ValueError(
+            f"{qrels_source}: none of the {len(qrels)} judged queries is among the queries "
+            f"(e.g. {examples}); do the qrels belong to another dataset or split?"
+        )
+    warnings.warn(
+        f"{qrels_source}: {len(unknown)} of {len(qrels)} judged queries are not among the queries "
+        f"and are ignored (e.g. {examples})",
+        stacklevel=3,
+    )
+
+
+class DocLookup(Protocol):
+    """Finds document texts by id."""
+
+    def texts(self, doc_ids: Sequence[str]) -> list[str]:
+        """Return the texts of ``doc_ids`` in order; raise ``ValueError`` naming missing ids."""
+        ...
+
+
+def _missing(source: str, missing: Sequence[str]) -> ValueError:
+    examples = ", ".join(repr(doc_id) for doc_id in missing[:5])
+    return ValueError(f"{source}: {len(missing)} document id(s) not in the collection (e.g. {examples})")
+
+
+class DictDocLookup:
+    """Document texts held in memory, e.g. read from a collection file.
+
+    Args:
+        texts: ``{doc_id: text}``.
+        source: Name of the collection, used in error messages.
+    """
+
+    def __init__(self, texts: dict[str, str], source: str = "collection") -> None:
+        self._texts = texts
+        self.source = source
+
+    def texts(self, doc_ids: Sequence[str]) -> list[str]:
+        """Return the texts of ``doc_ids`` in order.
+
+        Raises:
+            ValueError: If an id is not in the collection.
+        """
+        missing = [doc_id for doc_id in doc_ids if doc_id not in self._texts]
+        if missing:
+            raise _missing(self.source, missing)
+        return [self._texts[doc_id] for doc_id in doc_ids]
+
+
+class IrdsDocLookup:
+    """Document texts looked up in an ``ir_datasets`` docs store, opened lazily.
+
+    The store is opened on first use and dropped when pickled, so the lookup can be sent to
+    DataLoader worker processes.
+
+    Args:
+        dataset_id: The ``ir_datasets`` id whose documents to look up.
+    """
+
+    def __init__(self, dataset_id: str) -> None:
+        self.source = dataset_id
+        self._store: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_store": None}
+
+    def texts(self, doc_ids: Sequence[str]) -> list[str]:
+        """Return the texts of ``doc_ids`` in order.
+
+        Raises:
+            ValueError: If an id is not in the collection.
+            RuntimeError: If the docs store cannot be opened (e.g. its download fails).
+        """
+        with reading(self.source, "documents", "; or pass docs=... with a collection file"):
+            if self._store is None:
+                self._store = load_irds(self.source).docs_store()
+            found = self._store.get_many(doc_ids)
+        missing = [doc_id for doc_id in doc_ids if doc_id not in found]
+        if missing:
+            raise _missing(self.source, missing)
+        return [doc_text(found[doc_id]) for doc_id in doc_ids]
+
+
+def doc_lookup(source: str) -> DocLookup:
+    """Return a lookup of document texts for a collection file or ``ir_datasets`` dataset.
+
+    Raises:
+        ValueError: If the source has no documents.
+    """
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        texts = {sample.doc_id: sample.doc for sample in read_docs(resolved)}
+        if not texts:
+            raise ValueError(f"{source}: the collection has no documents")
+        return DictDocLookup(texts, source)
+    if not resolved.has_docs():
+        raise ValueError(f"{source}: the dataset has no documents")
+    return IrdsDocLookup(source)

@@ -1,0 +1,135 @@
+"""BM25 first-stage retrieval on the ``bm25s`` library.
+
+Texts are lower-cased, split into words of two or more characters and stripped of English
+stop words; words are stemmed with the English Snowball stemmer only when the ``PyStemmer``
+package is installed. The index is saved in ``bm25s``' own format, with the document ids as
+its corpus and a small ``lir_bm25.json`` recording the tokenization, so a loaded index
+tokenizes queries as the saved one did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import bm25s
+
+from lir_core.data.readers import Run
+from lir_core.data.writers import atomic_directory
+
+SETTINGS_NAME = "lir_bm25.json"
+STOPWORDS = "en"
+
+
+def english_stemmer() -> Callable[[list[str]], list[str]] | None:
+    """Return PyStemmer's English ``stemWords`` when the package is installed, else None."""
+    try:
+        import Stemmer
+    except ImportError:
+        return None
+    return Stemmer.Stemmer("english").stemWords
+
+
+class Bm25Retriever:
+    """Index documents with BM25 and retrieve the best ``k`` per query.
+
+    Args:
+        k1: Term-frequency saturation.
+        b: Document-length normalisation.
+        stem: Stem words when ``PyStemmer`` is installed (ignored otherwise).
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75, stem: bool = True) -> None:
+        self._stemmer = english_stemmer() if stem else None
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
+        self._doc_ids: list[str] = []
+
+    @property
+    def stemmed(self) -> bool:
+        """Whether words are stemmed."""
+        return self._stemmer is not None
+
+    @property
+    def num_docs(self) -> int:
+        """Number of indexed documents."""
+        return len(self._doc_ids)
+
+    def _tokenize(self, texts: Sequence[str], return_ids: bool) -> Any:
+        return bm25s.tokenize(
+            list(texts), stopwords=STOPWORDS, stemmer=self._stemmer, return_ids=return_ids, show_progress=False
+        )
+
+    def index(self, doc_ids: Sequence[str], docs: Sequence[str]) -> None:
+        """Index documents, replacing any previous index.
+
+        Raises:
+            ValueError: If there are no documents, the two lists differ in length, or ids repeat.
+        """
+        if not doc_ids:
+            raise ValueError("cannot index an empty collection")
+        if len(doc_ids) != len(docs):
+            raise ValueError(f"got {len(doc_ids)} doc ids for {len(docs)} docs")
+        if len(set(doc_ids)) != len(doc_ids):
+            raise ValueError("doc ids must be unique")
+        self._bm25.index(self._tokenize(docs, return_ids=True), show_progress=False)
+        self._doc_ids = [str(doc_id) for doc_id in doc_ids]
+
+    def search(self, queries: Mapping[str, str], k: int = 100) -> Run:
+        """Retrieve up to ``k`` documents per query.
+
+        Documents sharing no word with a query (score 0) are left out, so a query may get
+        fewer than ``k`` (or no) documents.
+
+        Returns:
+            ``{query_id: {doc_id: score}}``, best first.
+
+        Raises:
+            ValueError: If nothing is indexed or ``k < 1``.
+        """
+        if not self._doc_ids:
+            raise ValueError("index documents (or load an index) before searching")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        if not queries:
+            return {}
+        tokens = self._tokenize(list(queries.values()), return_ids=False)
+        indices, scores = self._bm25.retrieve(tokens, k=min(k, self.num_docs), show_progress=False)
+        return {
+            query_id: {
+                self._doc_ids[index]: float(score) for index, score in zip(row_indices, row_scores) if score > 0
+            }
+            for query_id, row_indices, row_scores in zip(queries, indices.tolist(), scores.tolist())
+        }
+
+    def save(self, index_dir: str | Path) -> Path:
+        """Save the index into ``index_dir`` (replaced atomically) in ``bm25s``' format."""
+        if not self._doc_ids:
+            raise ValueError("nothing to save: no documents are indexed")
+        with atomic_directory(index_dir) as temporary:
+            self._bm25.save(str(temporary), corpus=self._doc_ids, show_progress=False)
+            settings = {"stopwords": STOPWORDS, "stemmer": "english" if self.stemmed else None}
+            (temporary / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n")
+        return Path(index_dir)
+
+    @classmethod
+    def load(cls, index_dir: str | Path, mmap: bool = True) -> Bm25Retriever:
+        """Load an index saved by :meth:`save`; ``mmap`` keeps large arrays on disk.
+
+        Raises:
+            FileNotFoundError: If ``index_dir`` holds no saved index.
+            ValueError: If the index was stemmed but ``PyStemmer`` is not installed here.
+        """
+        index_dir = Path(index_dir)
+        settings_path = index_dir / SETTINGS_NAME
+        if not settings_path.is_file():
+            raise FileNotFoundError(f"{index_dir}: no BM25 index ({SETTINGS_NAME} missing)")
+        settings = json.loads(settings_path.read_text())
+        retriever = cls(stem=settings["stemmer"] is not None)
+        if settings["stemmer"] is not None and not retriever.stemmed:
+            raise ValueError(f"{index_dir}: the index was built with stemming; install PyStemmer to search it")
+        retriever._bm25 = bm25s.BM25.load(str(index_dir), load_corpus=True, mmap=mmap, show_progress=False)
+        retriever._doc_ids = [str(entry["text"]) for entry in retriever._bm25.corpus]
+        retriever._bm25.corpus = None
+        return retriever
