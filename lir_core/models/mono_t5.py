@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from transformers import AutoModelForSeq2SeqLM, BatchEncoding
+from transformers import AutoModelForSeq2SeqLM, BatchEncoding, PreTrainedModel
 
 from lir_core.cross_encoder.config import CrossEncoderConfig, ScoringStrategy
 from lir_core.cross_encoder.model import CrossEncoderModel
@@ -43,6 +43,16 @@ class MonoT5Model(CrossEncoderModel):
     config_class: ClassVar[type[MonoT5Config]] = MonoT5Config
     config: MonoT5Config
     backbone_auto_class: ClassVar[Any] = AutoModelForSeq2SeqLM
+
+    def __init__(self, config: MonoT5Config, backbone: PreTrainedModel) -> None:
+        super().__init__(config, backbone)
+        vocab_size = backbone.config.vocab_size
+        for name in ("false_token_id", "true_token_id"):
+            if not 0 <= getattr(config, name) < vocab_size:
+                raise ValueError(
+                    f"MonoT5Config.{name}={getattr(config, name)} is outside the backbone's "
+                    f"vocabulary of {vocab_size} tokens"
+                )
 
     def _make_linear(self) -> nn.Linear | None:
         return None

@@ -1,0 +1,55 @@
+"""SPLADE on a tiny random masked-LM backbone."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+from lir_core import BiEncoderModule, SpladeConfig, SpladeModel
+from lir_core.models import prune_sparse
+
+DOCS = ["Berlin is the capital of Germany.", "dna binds to proteins"]
+
+
+def test_splade_vectors_equal_reference_computation(tiny_backbone) -> None:
+    path = tiny_backbone("bert", masked_lm=True)
+    module = BiEncoderModule(str(path), config=SpladeConfig())
+    assert isinstance(module.model, SpladeModel)
+    vectors = module.encode_docs(DOCS).embeddings[:, 0]
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    mlm = AutoModelForMaskedLM.from_pretrained(str(path)).eval()
+    encoding = tokenizer(DOCS, padding=True, return_tensors="pt", return_token_type_ids=False)
+    with torch.no_grad():
+        logits = mlm(**encoding).logits
+    weights = torch.log1p(torch.relu(logits)) * encoding["attention_mask"][..., None]
+    expected = weights.max(dim=1).values
+    assert vectors.shape == (2, len(tokenizer))
+    assert (vectors >= 0).all()
+    torch.testing.assert_close(vectors, expected, atol=1e-5, rtol=1e-5)
+    scores = module.score("capital of germany", DOCS).scores
+    query = module.encode_queries(["capital of germany"]).embeddings[0, 0]
+    torch.testing.assert_close(scores, vectors @ query, atol=1e-4, rtol=1e-5)
+
+
+def test_prune_sparse_top_k_and_threshold() -> None:
+    vectors = torch.tensor([[0.0, 0.5, 2.0, 0.1], [0.0, 0.0, 0.0, 0.0]])
+    pruned = prune_sparse(vectors, top_k=2)
+    assert pruned[0].term_ids.tolist() == [2, 1]
+    assert pruned[0].weights.tolist() == [2.0, 0.5]
+    assert pruned[1].term_ids.numel() == 0
+    assert prune_sparse(vectors, threshold=0.2)[0].term_ids.tolist() == [2, 1]
+
+
+def test_splade_round_trip(tiny_backbone, tmp_path: Path) -> None:
+    module = BiEncoderModule(str(tiny_backbone("bert", masked_lm=True)), config=SpladeConfig(doc_length=64))
+    before = module.score("capital", DOCS).scores
+    module.save_pretrained(tmp_path)
+    reloaded = BiEncoderModule(str(tmp_path))
+    assert reloaded.config == module.config
+    torch.testing.assert_close(reloaded.score("capital", DOCS).scores, before)
+
+
+def test_splade_config_rejects_dense_projection() -> None:
+    with pytest.raises(ValueError, match="projection='mlm'"):
+        SpladeConfig(projection="linear", embedding_dim=8)
