@@ -8,7 +8,7 @@ from typing import Literal
 
 from torch.utils.data import Dataset
 
-from .readers import Qrels, Run
+from .readers import Qrels, Run, is_qrels_file
 from .samples import RankSample
 from .sampling import SamplingStrategy, TargetKind, make_targets, sample_positions
 from .sources import check_qrels_queries, doc_lookup, load_qrels, load_queries, load_run, resolve
@@ -44,7 +44,8 @@ class RunDataset(Dataset[RankSample]):
         docs: Collection file or ``ir_datasets`` id for document texts; defaults to the run's
             dataset when ``run_path_or_id`` is an id.
         queries: Query file or ``ir_datasets`` id for query texts; defaults likewise.
-        qrels: Qrels file or ``ir_datasets`` id; defaults to the run's dataset's qrels.
+        qrels: Qrels file or ``ir_datasets`` id; defaults to the run's dataset's qrels, or to
+            ``run_path_or_id`` itself when that is a qrels file.
         run_from: For an ``ir_datasets`` id, force ``"scoreddocs"`` or ``"qrels"`` as the run
             (e.g. ``"qrels"`` when the scoreddocs cannot be downloaded).
 
@@ -75,10 +76,12 @@ class RunDataset(Dataset[RankSample]):
         self.sampling_strategy = sampling_strategy
         self.targets = targets
         self.normalize_targets = normalize_targets
-        dataset_id = None if isinstance(resolve(run_path_or_id), Path) else run_path_or_id
+        resolved = resolve(run_path_or_id)
+        dataset_id = None if isinstance(resolved, Path) else run_path_or_id
+        own_qrels = dataset_id or (run_path_or_id if is_qrels_file(resolved) else None)
         self._queries = load_queries(_required(queries or dataset_id, "queries", run_path_or_id))
         self._docs = doc_lookup(_required(docs or dataset_id, "docs", run_path_or_id))
-        self._qrels = self._load_qrels(qrels or dataset_id)
+        self._qrels = self._load_qrels(qrels or own_qrels)
         if self._qrels is None and (targets == "relevance" or sampling_strategy == "single_relevant"):
             raise ValueError(
                 f"{run_path_or_id}: targets='relevance' and sampling_strategy='single_relevant' need qrels; "
