@@ -13,10 +13,12 @@ from lir_core.base.module import (
     flatten_score_inputs,
     length_sorted_batches,
 )
+from lir_core.base.training import TrainingOutput
 from lir_core.bi_encoder.config import BiEncoderConfig
 from lir_core.bi_encoder.model import BiEncoderEmbedding, BiEncoderModel, BiEncoderOutput, InputType
 from lir_core.bi_encoder.tokenizer import BiEncoderTokenizer
 from lir_core.data.samples import IndexBatch, RankBatch, SearchBatch
+from lir_core.loss import InBatchLoss, RegularizationLoss, ScoringLoss
 
 
 class BiEncoderModule(LightningIRModule):
@@ -28,6 +30,7 @@ class BiEncoderModule(LightningIRModule):
     """
 
     model_class: ClassVar[type[BiEncoderModel]] = BiEncoderModel
+    supported_loss_types: ClassVar[tuple[type, ...]] = (ScoringLoss, InBatchLoss, RegularizationLoss)
     model: BiEncoderModel
     config: BiEncoderConfig
     tokenizer: BiEncoderTokenizer
@@ -126,6 +129,39 @@ class BiEncoderModule(LightningIRModule):
             else:
                 raise TypeError(f"BiEncoderModule cannot run inference on {type(batch).__name__}")
         return BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
+
+    def training_output(self, batch: RankBatch) -> TrainingOutput:
+        """Encode a batch's queries and documents and score each query's own documents.
+
+        In-batch scores (every query against every document of the batch) are computed when
+        an ``InBatchLoss`` is configured, pooled embeddings when a ``RegularizationLoss`` is.
+
+        Raises:
+            ValueError: If a regularizer is configured for a multi-vector model.
+        """
+        queries = self._encode_batch(batch.queries, "query")
+        docs = self._encode_batch([d for ds in batch.docs for d in ds], "doc")
+        output = TrainingOutput(self.model.score(queries, docs, batch.num_docs))
+        if any(isinstance(loss, InBatchLoss) for loss in self.loss_functions):
+            output.in_batch_scores = self.all_pairs_scores(queries, docs)
+        if any(isinstance(loss, RegularizationLoss) for loss in self.loss_functions):
+            if self.config.is_multi_vector:
+                raise ValueError("regularizers need pooled (single-vector or sparse) embeddings")
+            output.regularized_embeddings = [queries.embeddings[:, 0], docs.embeddings[:, 0]]
+        return output
+
+    def all_pairs_scores(self, queries: BiEncoderEmbedding, docs: BiEncoderEmbedding) -> torch.Tensor:
+        """Score every query against every document: ``[len(queries), len(docs)]``."""
+        num_queries, num_docs = len(queries), len(docs)
+        if queries.embeddings.shape[1] == 1 and docs.embeddings.shape[1] == 1:
+            query_vectors, doc_vectors = queries.embeddings[:, 0], docs.embeddings[:, 0]
+            if self.config.similarity_function == "cosine":
+                query_vectors = torch.nn.functional.normalize(query_vectors, dim=-1)
+                doc_vectors = torch.nn.functional.normalize(doc_vectors, dim=-1)
+            return query_vectors @ doc_vectors.to(query_vectors.dtype).T
+        query_rows = queries[torch.arange(num_queries, device=self.device).repeat_interleave(num_docs)]
+        doc_rows = docs[torch.arange(num_docs, device=self.device).repeat(num_queries)]
+        return self.model.score_pairs(query_rows, doc_rows).view(num_queries, num_docs)
 
     def forward(self, *args: Any, **kwargs: Any) -> BiEncoderOutput:
         """Run the model (see ``BiEncoderModel.forward``)."""

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import torch
 
 from lir_core.base.module import InferencePrecision, LightningIRModule, flatten_score_inputs
+from lir_core.base.training import TrainingOutput
 from lir_core.cross_encoder.config import CrossEncoderConfig
 from lir_core.cross_encoder.model import CrossEncoderModel, CrossEncoderOutput
 from lir_core.cross_encoder.tokenizer import CrossEncoderTokenizer
@@ -76,13 +77,21 @@ class CrossEncoderModule(LightningIRModule):
         """Score the documents of a ``RankBatch`` against their queries (one pass)."""
         if not isinstance(batch, RankBatch):
             raise TypeError(f"CrossEncoderModule can only re-rank a RankBatch, got {type(batch).__name__}")
-        queries = [q for q, n in zip(batch.queries, batch.num_docs) for _ in range(n)]
-        docs = [d for ds in batch.docs for d in ds]
-        encoding = self.tokenizer.tokenize_pairs(queries, docs)
-        encoding = {k: v.to(self.device) for k, v in encoding.items()}
+        encoding = self._pair_encoding(batch)
         with self.autocast():
             output = self.model(encoding, batch.num_docs)
         return CrossEncoderOutput(output.scores.float(), output.embeddings)
+
+    def training_output(self, batch: RankBatch) -> TrainingOutput:
+        """Score every (query, document) pair of a training batch with gradients."""
+        return TrainingOutput(self.model(self._pair_encoding(batch), batch.num_docs).scores)
+
+    def _pair_encoding(self, batch: RankBatch) -> dict[str, torch.Tensor]:
+        """Tokenize a batch's (query, document) pairs onto the module's device."""
+        queries = [q for q, n in zip(batch.queries, batch.num_docs) for _ in range(n)]
+        docs = [d for ds in batch.docs for d in ds]
+        encoding = self.tokenizer.tokenize_pairs(queries, docs)
+        return {k: v.to(self.device) for k, v in encoding.items()}
 
     def forward(self, *args: Any, **kwargs: Any) -> CrossEncoderOutput:
         """Run the model (see ``CrossEncoderModel.forward``)."""

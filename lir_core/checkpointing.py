@@ -1,0 +1,125 @@
+"""Saving fine-tuned models as HuggingFace-style folders during and after training.
+
+:class:`SavePretrainedCallback` writes ``module.save_pretrained`` folders (backbone, heads,
+Lightning IR config and tokenizer) that ``BiEncoderModule(path)`` /
+``CrossEncoderModule(path)`` load directly, unlike Lightning's ``.ckpt`` files:
+
+* ``<dirpath>/last``: after training, and every ``every_n_train_steps`` steps;
+* ``<dirpath>/best``: whenever the ``monitor`` metric (e.g. ``val/nDCG@10``) improves.
+
+Folders are written beside their target and renamed into place, so a crash while saving
+never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+
+from lir_core.base.module import LightningIRModule
+from lir_core.data.writers import atomic_directory
+
+STATE_NAME = "trainer_state.json"
+
+
+class SavePretrainedCallback(Callback):
+    """Save the module with ``save_pretrained`` (on global rank 0 only).
+
+    Args:
+        dirpath: Parent folder of ``last`` and ``best``; None uses
+            ``<trainer.log_dir or default_root_dir>/pretrained``.
+        every_n_train_steps: Also refresh ``last`` every this many optimizer steps (None:
+            only at the end of training).
+        monitor: Logged metric whose improvement saves ``best`` (after each validation).
+        mode: "max" if higher ``monitor`` values are better, "min" otherwise.
+
+    Attributes:
+        best_score: Best ``monitor`` value seen so far (None before the first).
+        best_path: Folder of the best model (None before the first).
+        last_path: Folder of the last saved model (None before the first save).
+    """
+
+    def __init__(
+        self,
+        dirpath: str | Path | None = None,
+        every_n_train_steps: int | None = None,
+        monitor: str | None = None,
+        mode: Literal["max", "min"] = "max",
+    ) -> None:
+        if every_n_train_steps is not None and every_n_train_steps < 1:
+            raise ValueError(f"every_n_train_steps must be >= 1 or None, got {every_n_train_steps}")
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+        self.dirpath = None if dirpath is None else Path(dirpath)
+        self.every_n_train_steps = every_n_train_steps
+        self.monitor = monitor
+        self.mode = mode
+        self.best_score: float | None = None
+        self.best_path: Path | None = None
+        self.last_path: Path | None = None
+        self._last_saved_step = -1
+
+    def resolve_dirpath(self, trainer: L.Trainer) -> Path:
+        """The parent folder of the saved models for this trainer."""
+        if self.dirpath is not None:
+            return self.dirpath
+        return Path(trainer.log_dir or trainer.default_root_dir) / "pretrained"
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        """Refresh ``last`` every ``every_n_train_steps`` optimizer steps."""
+        step = trainer.global_step
+        due = self.every_n_train_steps and step > 0 and step % self.every_n_train_steps == 0
+        if due and step != self._last_saved_step:
+            self.last_path = self._save(trainer, pl_module, "last")
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Save ``best`` when the monitored metric improved.
+
+        Raises:
+            KeyError: If ``monitor`` was not logged during validation.
+        """
+        if self.monitor is None or trainer.sanity_checking:
+            return
+        if self.monitor not in trainer.callback_metrics:
+            raise KeyError(
+                f"SavePretrainedCallback monitors {self.monitor!r}, which was not logged; logged: "
+                f"{sorted(trainer.callback_metrics)}"
+            )
+        score = float(trainer.callback_metrics[self.monitor])
+        improved = self.best_score is None or (score > self.best_score if self.mode == "max" else score < self.best_score)
+        if improved:
+            self.best_score = score
+            self.best_path = self._save(trainer, pl_module, "best", {self.monitor: score})
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Save ``last`` at the end of training."""
+        self.last_path = self._save(trainer, pl_module, "last")
+
+    def _save(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, name: str, metrics: dict[str, float] | None = None
+    ) -> Path:
+        if not isinstance(pl_module, LightningIRModule):
+            raise TypeError(f"SavePretrainedCallback needs a LightningIRModule, got {type(pl_module).__name__}")
+        target = self.resolve_dirpath(trainer) / name
+        if trainer.is_global_zero:
+            save_folder_atomically(pl_module, target, {
+                "global_step": trainer.global_step, "epoch": trainer.current_epoch, "metrics": metrics or {},
+            })
+        trainer.strategy.barrier("SavePretrainedCallback")
+        if name == "last":
+            self._last_saved_step = trainer.global_step
+        return target
+
+
+def save_folder_atomically(module: LightningIRModule, target: Path, state: dict[str, Any]) -> None:
+    """Write ``module.save_pretrained`` plus ``trainer_state.json`` into ``target``, replacing
+    any previous folder only once the new one is complete."""
+    with atomic_directory(target) as staging:
+        module.save_pretrained(staging)
+        (staging / STATE_NAME).write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
