@@ -8,6 +8,9 @@ from pathlib import Path
 import ir_datasets
 import pytest
 
+from lir_core.data.sources import iter_docs
+from lir_core.retrieve.bm25 import Bm25Retriever
+
 DOCS = {
     "d1": "Berlin is the capital of Germany.",
     "d2": "Paris is the capital of France.",
@@ -92,3 +95,12 @@ def scifact() -> str:
     if not (ir_datasets.util.home_path() / "beir" / "scifact" / "source.zip").is_file():
         pytest.skip("beir/scifact is not in the ir_datasets cache (set IR_DATASETS_HOME to a seeded cache)")
     return "beir/scifact/test"
+
+
+@pytest.fixture(scope="session")
+def scifact_bm25(scifact: str) -> Bm25Retriever:
+    """A BM25 index of the SciFact collection (built once per session)."""
+    docs = list(iter_docs("beir/scifact"))
+    bm25 = Bm25Retriever()
+    bm25.index([doc.doc_id for doc in docs], [doc.doc for doc in docs])
+    return bm25
