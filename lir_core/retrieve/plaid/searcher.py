@@ -1,0 +1,122 @@
+"""PLAID search (Santhanam et al., CIKM 2022) over a ``PlaidIndex``, one query at a time.
+
+1. Candidate generation: the ``n_probe`` best centroids of every query token; candidates are
+   the documents in their inverted lists.
+2. Pruned centroid interaction: each candidate is scored by MaxSim over its distinct
+   centroids, counting only centroids that score ``>= centroid_score_threshold`` with some
+   query token; the best ``candidate_k`` survive.
+3. Full centroid interaction (no pruning) keeps the best ``exact_k``.
+4. Exact re-scoring: those documents' token vectors are decompressed and scored by MaxSim.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lir_core.retrieve.base import Searcher
+from lir_core.retrieve.plaid.config import PlaidIndexConfig, PlaidSearchConfig
+from lir_core.retrieve.plaid.maxsim import maxsim, segment_max
+from lir_core.retrieve.plaid.plaid_index import PlaidIndex
+from lir_core.retrieve.plaid.records import QueryTokens
+from lir_core.retrieve.sparse.ragged import ragged_arange, top_k
+from lir_core.retrieve.sparse.storage import load_arrays
+
+PLAID_ARRAYS = (
+    "centroids", "bucket_cutoffs", "bucket_weights", "codes", "residuals", "doc_offsets", "doc_ids",
+    "ivf_offsets", "ivf_doc_ordinals", "doc_code_offsets", "doc_codes",
+)
+
+
+class PlaidSearcher(Searcher):
+    """Approximate MaxSim top-k search of a PLAID index.
+
+    Args:
+        index_dir: The index folder.
+        config: Search settings (``k`` per call).
+        mmap: Memory-map the index arrays.
+        verify: Check the files' checksums when opening.
+    """
+
+    index_type = PlaidIndexConfig.index_type
+
+    def __init__(
+        self, index_dir: str | Path, config: PlaidSearchConfig | None = None, mmap: bool = True, verify: bool = True
+    ) -> None:
+        stored = load_arrays(index_dir, self.index_type, PLAID_ARRAYS, mmap=mmap, verify=verify)
+        self.manifest = stored.manifest
+        self.index = PlaidIndex.from_arrays(stored.arrays, normalize=bool(stored.facts["normalize"]))
+        self.config = config or PlaidSearchConfig()
+
+    def search_embeddings(
+        self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
+    ) -> tuple[list[list[str]], list[list[float]]]:
+        """Approximate top-k documents for ``[Q, tokens, dim]`` query embeddings + scoring mask.
+
+        Returns at most ``k`` documents per query, all among the generated candidates.
+        """
+        return self.search_tokens(QueryTokens.from_embeddings(query_embeddings, query_mask, self.index.codec.dim), k)
+
+    def search_tokens(self, queries: QueryTokens, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
+        """Top-k document ids and (decompressed) MaxSim scores per query, best first."""
+        k = self.config.k if k is None else k
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        # One matrix product scores every query token of the batch against all centroids.
+        centroid_scores = queries.vectors.astype(np.float32) @ self.index.codec.centroids.T
+        doc_ids: list[list[str]] = []
+        scores: list[list[float]] = []
+        for position in range(len(queries)):
+            rows = slice(queries.offsets[position], queries.offsets[position + 1])
+            ordinals, values = self.search_query(queries.vectors[rows], centroid_scores[rows], k)
+            doc_ids.append(self.index.doc_ids[ordinals].tolist())
+            scores.append(values.astype(np.float64).tolist())
+        return doc_ids, scores
+
+    def search_query(
+        self, query: np.ndarray, centroid_scores: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k document ordinals and scores of one query ``[tokens, dim]`` (module docstring stages)."""
+        candidate_k, exact_k = self.config.stage_sizes(k)
+        candidates = self.generate_candidates(centroid_scores)
+        threshold = self.config.centroid_score_threshold
+        if len(candidates) > candidate_k:
+            kept = centroid_scores.max(axis=0) >= threshold if threshold is not None else None
+            candidates, _ = top_k(candidates, self.centroid_interaction(centroid_scores, candidates, kept), candidate_k)
+        if len(candidates) > exact_k:
+            candidates, _ = top_k(candidates, self.centroid_interaction(centroid_scores, candidates, None), exact_k)
+        starts = self.index.doc_offsets[candidates]
+        lengths = self.index.doc_offsets[candidates + 1] - starts
+        tokens = ragged_arange(starts, lengths)
+        vectors = self.index.codec.decompress(self.index.codes[tokens], self.index.residuals[tokens])
+        return top_k(candidates, maxsim(np.asarray(query, dtype=np.float32), vectors, lengths), k)
+
+    def generate_candidates(self, centroid_scores: np.ndarray) -> np.ndarray:
+        """Documents in the inverted lists of each query token's ``n_probe`` best centroids."""
+        n_probe = min(self.config.n_probe, centroid_scores.shape[1])
+        probed = np.unique(np.argpartition(-centroid_scores, n_probe - 1, axis=1)[:, :n_probe])
+        starts = self.index.ivf_offsets[probed]
+        postings = ragged_arange(starts, self.index.ivf_offsets[probed + 1] - starts)
+        return np.unique(self.index.ivf_doc_ordinals[postings]).astype(np.int64)
+
+    def centroid_interaction(
+        self, centroid_scores: np.ndarray, candidates: np.ndarray, kept: np.ndarray | None
+    ) -> np.ndarray:
+        """Approximate MaxSim of candidates from their distinct centroids' scores.
+
+        Args:
+            centroid_scores: ``[query tokens, num_centroids]``.
+            candidates: Document ordinals.
+            kept: ``[num_centroids]`` bool, the centroids that count (None: all). A document
+                left without any counts 0.
+        """
+        starts = self.index.doc_code_offsets[candidates]
+        lengths = self.index.doc_code_offsets[candidates + 1] - starts
+        codes = self.index.doc_codes[ragged_arange(starts, lengths)]
+        if kept is not None:
+            keep = kept[codes]
+            codes = codes[keep]
+            lengths = np.add.reduceat(keep.astype(np.int64), np.cumsum(lengths) - lengths)
+        return segment_max(centroid_scores[:, codes], lengths).sum(axis=0)

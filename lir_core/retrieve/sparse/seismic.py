@@ -1,0 +1,124 @@
+"""Approximate learned-sparse retrieval with Seismic (optional ``pyseismic-lsr`` package).
+
+Seismic prunes each posting list statically, clusters it into blocks with summary vectors
+and skips blocks whose summary cannot beat the current top-k, trading exactness for speed.
+The index is saved in Seismic's own format (``seismic.index.seismic``) inside an index
+folder with a checksummed manifest like every other index here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from lir_core.retrieve.base import IndexConfig, Indexer, Searcher
+from lir_core.retrieve.sparse.config import SeismicIndexConfig, SeismicSearchConfig
+from lir_core.retrieve.sparse.indexer import resolve_vocab_size
+from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
+from lir_core.retrieve.sparse.storage import load_arrays, save_arrays
+
+SEISMIC_FILE = "seismic.index.seismic"
+_SEISMIC_SUFFIX = ".index.seismic"
+
+
+def import_seismic() -> ModuleType:
+    """The ``seismic`` module, or an ImportError that says how to install it."""
+    try:
+        return importlib.import_module("seismic")
+    except ImportError as error:
+        raise ImportError("Seismic indexes need the optional package: pip install pyseismic-lsr") from error
+
+
+class SeismicIndexer(Indexer):
+    """Builds a Seismic index from sparse document vectors."""
+
+    config_class: ClassVar[type[IndexConfig]] = SeismicIndexConfig
+
+    def build_from_docs(
+        self,
+        shards: Iterable[SparseDocs],
+        index_dir: str | Path,
+        config: SeismicIndexConfig,
+        vocab_size: int | None = None,
+        source: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Index in-memory shards and write the index folder atomically (see ``SparseIndexer``)."""
+        seismic = import_seismic()
+        vocab_size = resolve_vocab_size(config.vocab_size, vocab_size)
+        doc_ids, matrix = stack_docs(shards, vocab_size)
+        dataset = seismic.SeismicDataset(dim=vocab_size)
+        # Seismic skips documents without terms; it needs strictly increasing ids per row
+        # (stack_docs sorts and sums them).
+        dataset.add_documents_by_id(
+            doc_ids, matrix.indices.astype(np.int64), matrix.data.astype(np.float32), matrix.indptr.astype(np.int64)
+        )
+        index = seismic.SeismicIndex.build_from_dataset(
+            dataset, n_postings=config.n_postings, centroid_fraction=config.centroid_fraction,
+            min_cluster_size=config.min_cluster_size, summary_energy=config.summary_energy,
+            max_fraction=config.max_fraction, doc_cut=config.doc_cut,
+        )
+        facts = {"num_docs": len(doc_ids), "vocab_size": vocab_size, "num_postings": int(matrix.nnz)}
+        save_arrays(index_dir, {}, config, facts, source,
+                    extra_files={SEISMIC_FILE: lambda path: index.save(str(path)[: -len(_SEISMIC_SUFFIX)])})
+
+    def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
+        """Index the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`)."""
+        from lir_core.retrieve.sparse.shards import read_sparse_shards
+
+        if not isinstance(config, SeismicIndexConfig):
+            raise TypeError(f"SeismicIndexer needs a SeismicIndexConfig, got {type(config).__name__}")
+        shards, vocab_size, source = read_sparse_shards(shards_dir)
+        self.build_from_docs(shards, index_dir, config, vocab_size, source)
+
+
+class SeismicSearcher(Searcher):
+    """Approximate top-k search of a Seismic index.
+
+    Args:
+        index_dir: The index folder.
+        config: Search settings (``query_cut``, ``heap_factor``; ``k`` per call).
+        verify: Check the files' checksums when opening.
+        num_threads: Threads for batched search (0: Seismic's default, all cores).
+    """
+
+    index_type = SeismicIndexConfig.index_type
+
+    def __init__(
+        self, index_dir: str | Path, config: SeismicSearchConfig | None = None, verify: bool = True, num_threads: int = 0
+    ) -> None:
+        seismic = import_seismic()
+        stored = load_arrays(index_dir, self.index_type, (), extra_files=(SEISMIC_FILE,), verify=verify)
+        self.manifest = stored.manifest
+        self.vocab_size = int(stored.facts["vocab_size"])
+        self.index = seismic.SeismicIndex.load(str(stored.directory / SEISMIC_FILE))
+        self.config = config or SeismicSearchConfig()
+        self.num_threads = num_threads
+        self._string_dtype = seismic.get_seismic_string()
+
+    def search_embeddings(
+        self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
+    ) -> tuple[list[list[str]], list[list[float]]]:
+        """Approximate top-k documents for pooled sparse query vectors ``[Q, 1, vocab]``."""
+        return self.search_sparse(SparseQueries.from_embeddings(query_embeddings, self.vocab_size), k)
+
+    def search_sparse(self, queries: SparseQueries, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
+        """Approximate top-k document ids and scores per query, best first."""
+        k = self.config.k if k is None else k
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        rows = [queries.row(position) for position in range(len(queries))]
+        results = self.index.batch_search(
+            np.array([str(position) for position in range(len(queries))], dtype=self._string_dtype),
+            [term_ids.astype(str).astype(self._string_dtype) for term_ids, _ in rows],
+            [weights.astype(np.float32) for _, weights in rows],
+            k, self.config.query_cut, self.config.heap_factor, num_threads=self.num_threads,
+        )
+        doc_ids = [[doc_id for _, _, doc_id in result] for result in results]
+        scores = [[float(score) for _, score, _ in result] for result in results]
+        return doc_ids, scores
