@@ -10,15 +10,18 @@ from .readers import Qrels, Run, TupleRecord, read_docs, read_qrels, read_querie
 from .run_dataset import RunDataset
 from .samples import DocSample, IndexBatch, QuerySample, RankBatch, RankSample, SearchBatch
 from .seed import seed_ir_datasets_cache
-from .sources import DocLookup, doc_lookup, load_qrels, load_queries, load_run
+from .doc_lookup import DictDocLookup, DocLookup, IrdsDocLookup, doc_lookup
+from .sources import load_qrels, load_queries, load_run
 from .tuple_dataset import TupleDataset
 from .writers import write_parquet_run, write_trec_run
 
 __all__ = [
+    "DictDocLookup",
     "DocDataset",
     "DocLookup",
     "DocSample",
     "IndexBatch",
+    "IrdsDocLookup",
     "LightningIRDataModule",
     "MiningStats",
     "Qrels",

@@ -27,6 +27,6 @@ class DocDataset(ShardedIterableDataset[DocSample]):
         ensure_docs(doc_dataset)
         self.doc_dataset = doc_dataset
 
-    def records(self) -> Iterator[DocSample]:
-        """Yield every document of the collection in order."""
-        return iter_docs(self.doc_dataset)
+    def shard(self, shard_index: int, num_shards: int) -> Iterator[DocSample]:
+        """Yield every ``num_shards``-th document starting at ``shard_index``."""
+        return iter_docs(self.doc_dataset, shard_index, num_shards)

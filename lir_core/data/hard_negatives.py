@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .readers import Qrels, Run
-from .sources import DocLookup
+from .doc_lookup import DocLookup
 from .writers import atomic_path
 
 TUPLES_SCHEMA = pa.schema(
@@ -66,7 +66,7 @@ def mine_hard_negatives(
         run: First-stage ranking ``{query_id: {doc_id: score}}``, best first (e.g. BM25).
         qrels: Judgements ``{query_id: {doc_id: relevance}}``.
         queries: Query texts by id.
-        docs: Document text lookup (see :func:`~lir_core.data.sources.doc_lookup`).
+        docs: Document text lookup (see :func:`~lir_core.data.doc_lookup.doc_lookup`).
         output_path: The Parquet file to write.
         num_negatives: Negatives per query, at most.
         depth: How many run documents per query to consider as negatives.

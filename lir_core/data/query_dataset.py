@@ -49,8 +49,8 @@ class QueryDataset(ShardedIterableDataset[QuerySample]):
         """Whether the queries come with relevance judgements."""
         return self._qrels is not None
 
-    def records(self) -> Iterator[QuerySample]:
-        """Yield every query in order, with its qrels when known."""
-        for sample in iter_queries(self.query_dataset):
+    def shard(self, shard_index: int, num_shards: int) -> Iterator[QuerySample]:
+        """Yield every ``num_shards``-th query starting at ``shard_index``, with its qrels when known."""
+        for sample in iter_queries(self.query_dataset, shard_index, num_shards):
             qrels = None if self._qrels is None else self._qrels.get(sample.query_id, {})
             yield QuerySample(sample.query_id, sample.query, qrels)

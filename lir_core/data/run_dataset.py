@@ -11,7 +11,8 @@ from torch.utils.data import Dataset
 from .readers import Qrels, Run, is_qrels_file
 from .samples import RankSample
 from .sampling import SamplingStrategy, TargetKind, make_targets, sample_positions
-from .sources import check_qrels_queries, doc_lookup, load_qrels, load_queries, load_run, resolve
+from .doc_lookup import doc_lookup
+from .sources import check_qrels_queries, load_qrels, load_queries, load_run, resolve
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 import torch.distributed as dist
@@ -25,18 +25,24 @@ def distributed_rank_and_world_size() -> tuple[int, int]:
     return 0, 1
 
 
-def shard(records: Iterator[T], rank: int, world_size: int) -> Iterator[T]:
-    """Keep the records of this process's shard (rank and DataLoader worker).
-
-    Args:
-        records: All records, in the same order in every process.
-        rank: Global rank of this process.
-        world_size: Number of processes.
-    """
+def shard_of(rank: int, world_size: int) -> tuple[int, int]:
+    """Return ``(shard_index, num_shards)`` of this process and DataLoader worker."""
     worker = get_worker_info()
     worker_id, num_workers = (worker.id, worker.num_workers) if worker is not None else (0, 1)
-    index = rank * num_workers + worker_id
-    return itertools.islice(records, index, None, world_size * num_workers)
+    return rank * num_workers + worker_id, world_size * num_workers
+
+
+def take_shard(records: Iterable[T], shard_index: int, num_shards: int) -> Iterator[T]:
+    """Keep every ``num_shards``-th record starting at ``shard_index``.
+
+    Sliceable iterables (``ir_datasets`` docs iterators, which read only the selected records
+    through their docs store) are sliced; others are read in full and filtered.
+    """
+    if num_shards == 1:
+        return iter(records)
+    if hasattr(records, "__getitem__"):
+        return iter(records[shard_index::num_shards])  # type: ignore[index]
+    return itertools.islice(records, shard_index, None, num_shards)
 
 
 class ShardedIterableDataset(IterableDataset[T], ABC):
@@ -62,9 +68,9 @@ class ShardedIterableDataset(IterableDataset[T], ABC):
         self._rank_and_world_size = (rank, world_size)
 
     @abstractmethod
-    def records(self) -> Iterator[T]:
-        """Yield all records in a fixed order (before sharding)."""
+    def shard(self, shard_index: int, num_shards: int) -> Iterator[T]:
+        """Yield every ``num_shards``-th record, in a fixed order, starting at ``shard_index``."""
 
     def __iter__(self) -> Iterator[T]:
         rank, world_size = self._rank_and_world_size or distributed_rank_and_world_size()
-        return shard(self.records(), rank, world_size)
+        return self.shard(*shard_of(rank, world_size))

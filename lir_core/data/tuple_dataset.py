@@ -10,7 +10,8 @@ from torch.utils.data import Dataset
 
 from .readers import TupleRecord, read_tuples
 from .samples import RankSample
-from .sources import DocLookup, doc_lookup, load_queries, resolve
+from .doc_lookup import DocLookup, doc_lookup
+from .sources import load_queries, resolve
 
 
 class TupleDataset(Dataset[RankSample]):

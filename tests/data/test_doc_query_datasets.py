@@ -91,3 +91,24 @@ def test_set_rank_overrides_distributed_state(eleven_docs: Path) -> None:
 def test_query_dataset_shards_too(monkeypatch: pytest.MonkeyPatch, tiny) -> None:
     _fake_distributed(monkeypatch, 1, 2)
     assert [sample.query_id for sample in QueryDataset(str(tiny.queries))] == ["q2"]
+
+
+def test_irds_shards_cover_scifact_once(scifact: str) -> None:
+    shards = []
+    for rank in range(3):
+        dataset = DocDataset("beir/scifact")
+        dataset.set_rank(rank, 3)
+        shards.append([sample.doc_id for sample in dataset])
+    all_ids = [sample.doc_id for sample in DocDataset("beir/scifact")]
+    assert [len(ids) for ids in shards] == [1728, 1728, 1727]
+    assert shards[1][:2] == all_ids[1:5:3]
+    assert Counter(sum(shards, [])) == Counter(all_ids)
+
+
+def test_more_shards_than_docs(tiny_irds: str, tiny) -> None:
+    shards = []
+    for rank in range(8):
+        dataset = DocDataset(tiny_irds)
+        dataset.set_rank(rank, 8)
+        shards.append([sample.doc_id for sample in dataset])
+    assert shards == [[doc_id] for doc_id in tiny.doc_texts] + [[], []]

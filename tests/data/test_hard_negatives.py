@@ -9,7 +9,8 @@ import pytest
 
 from lir_core.data import TupleDataset, mine_hard_negatives, read_qrels, read_run
 from lir_core.data.hard_negatives import TUPLES_SCHEMA
-from lir_core.data.sources import DictDocLookup, doc_lookup, load_qrels, load_queries
+from lir_core.data.doc_lookup import DictDocLookup, doc_lookup
+from lir_core.data.sources import load_qrels, load_queries
 from lir_core.retrieve.bm25 import Bm25Retriever
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lir_core.data import DocDataset, QueryDataset, RunDataset
-from lir_core.data.sources import DictDocLookup
+from lir_core.data.doc_lookup import DictDocLookup
 
 
 def test_unknown_irds_id_suggests_close_ids() -> None:
