@@ -8,6 +8,7 @@ from typing import Callable
 
 import pytest
 import torch
+import transformers
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (
     AutoModel,
@@ -23,6 +24,7 @@ from transformers import (
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+transformers.utils.logging.disable_progress_bar()
 
 CORPUS = [
     "Berlin is the capital of Germany.",

