@@ -8,10 +8,10 @@ from typing import Literal
 
 from torch.utils.data import Dataset
 
+from .doc_lookup import doc_lookup
 from .readers import Qrels, Run, is_qrels_file
 from .samples import RankSample
 from .sampling import SamplingStrategy, TargetKind, make_targets, sample_positions
-from .doc_lookup import doc_lookup
 from .sources import check_qrels_queries, load_qrels, load_queries, load_run, resolve
 
 
@@ -84,10 +84,8 @@ class RunDataset(Dataset[RankSample]):
         self._docs = doc_lookup(_required(docs or dataset_id, "docs", run_path_or_id))
         self._qrels = self._load_qrels(qrels or own_qrels)
         if self._qrels is None and (targets == "relevance" or sampling_strategy == "single_relevant"):
-            raise ValueError(
-                f"{run_path_or_id}: targets='relevance' and sampling_strategy='single_relevant' need qrels; "
-                "pass qrels=..."
-            )
+            setting = "targets='relevance'" if targets == "relevance" else "sampling_strategy='single_relevant'"
+            raise ValueError(f"{run_path_or_id}: {setting} needs qrels; pass qrels=...")
         self._lists = self._ranked_lists(load_run(run_path_or_id, run_from))
 
     def _load_qrels(self, source: str | None) -> Qrels | None:

@@ -51,13 +51,17 @@ def iter_docs(source: str, shard_index: int = 0, num_shards: int = 1) -> Iterato
         shard_index: With ``num_shards``, yield only every ``num_shards``-th document starting
             at this index (see :func:`~lir_core.data.sharding.take_shard`).
         num_shards: Number of shards.
+
+    Raises:
+        RuntimeError: If an ``ir_datasets`` collection cannot be read (e.g. its download fails).
     """
     resolved = resolve(source)
     if isinstance(resolved, Path):
         yield from take_shard(read_docs(resolved), shard_index, num_shards)
         return
-    for doc in take_shard(resolved.docs_iter(), shard_index, num_shards):
-        yield DocSample(doc.doc_id, doc_text(doc))
+    with reading(source, "documents"):
+        for doc in take_shard(resolved.docs_iter(), shard_index, num_shards):
+            yield DocSample(doc.doc_id, doc_text(doc))
 
 
 def iter_queries(source: str, shard_index: int = 0, num_shards: int = 1) -> Iterator[QuerySample]:
@@ -67,13 +71,17 @@ def iter_queries(source: str, shard_index: int = 0, num_shards: int = 1) -> Iter
         source: A query file or an ``ir_datasets`` id.
         shard_index: As for :func:`iter_docs`.
         num_shards: As for :func:`iter_docs`.
+
+    Raises:
+        RuntimeError: If ``ir_datasets`` queries cannot be read (e.g. their download fails).
     """
     resolved = resolve(source)
     if isinstance(resolved, Path):
         yield from take_shard(read_queries(resolved), shard_index, num_shards)
         return
-    for query in take_shard(resolved.queries_iter(), shard_index, num_shards):
-        yield QuerySample(query.query_id, query_text(query))
+    with reading(source, "queries"):
+        for query in take_shard(resolved.queries_iter(), shard_index, num_shards):
+            yield QuerySample(query.query_id, query_text(query))
 
 
 def ensure_docs(source: str) -> None:
@@ -121,15 +129,20 @@ def load_queries(source: str) -> dict[str, str]:
 
 
 def load_qrels(source: str) -> Qrels | None:
-    """Return the qrels of a qrels file or ``ir_datasets`` dataset, or None if it has none."""
+    """Return the qrels of a qrels file or ``ir_datasets`` dataset, or None if it has none.
+
+    Raises:
+        RuntimeError: If ``ir_datasets`` qrels cannot be read (e.g. their download fails).
+    """
     resolved = resolve(source)
     if isinstance(resolved, Path):
         return read_qrels(resolved)
     if not resolved.has_qrels():
         return None
     qrels: Qrels = {}
-    for qrel in resolved.qrels_iter():
-        qrels.setdefault(qrel.query_id, {})[qrel.doc_id] = qrel.relevance
+    with reading(source, "qrels"):
+        for qrel in resolved.qrels_iter():
+            qrels.setdefault(qrel.query_id, {})[qrel.doc_id] = qrel.relevance
     return qrels
 
 

@@ -8,9 +8,9 @@ from typing import Any, Literal
 import torch
 from torch.utils.data import Dataset
 
+from .doc_lookup import DocLookup, doc_lookup
 from .readers import TupleRecord, read_tuples
 from .samples import RankSample
-from .doc_lookup import DocLookup, doc_lookup
 from .sources import load_queries, resolve
 
 

@@ -96,3 +96,28 @@ def test_collate_rejects_mixed_inputs() -> None:
     with pytest.raises(ValueError, match=r"mixed sample types \['DocSample', 'RankSample'\]"):
         collate([with_targets, DocSample("d", "x")])
     assert collate([without]).targets is None
+
+
+def test_datamodule_from_yaml(tiny) -> None:
+    import jsonargparse
+
+    parser = jsonargparse.ArgumentParser()
+    parser.add_class_arguments(LightningIRDataModule, "data")
+    config = parser.parse_string(
+        f"""
+data:
+  inference_batch_size: 3
+  train_dataset:
+    class_path: lir_core.data.RunDataset
+    init_args: {{run_path_or_id: {tiny.run}, docs: {tiny.docs}, queries: {tiny.queries}, sample_size: 2}}
+  inference_datasets:
+    - class_path: lir_core.data.DocDataset
+      init_args: {{doc_dataset: {tiny.docs}}}
+    - class_path: lir_core.data.QueryDataset
+      init_args: {{query_dataset: {tiny.queries}, qrels: {tiny.qrels}}}
+"""
+    )
+    module = parser.instantiate_classes(config).data
+    assert isinstance(module, LightningIRDataModule) and module.inference_batch_size == 3
+    assert [type(d).__name__ for d in module.inference_datasets] == ["DocDataset", "QueryDataset"]
+    assert isinstance(module.train_dataset, RunDataset) and module.train_dataset[0].doc_ids == ("d2", "d1")

@@ -155,7 +155,7 @@ data:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"targets": "relevance", "qrels": None}, "need qrels"),
+        ({"targets": "relevance", "qrels": None}, "targets=.relevance. needs qrels"),
         ({"docs": None}, "a run file needs docs="),
         ({"depth": 0}, "depth and sample_size must be -1 or >= 1"),
     ],
