@@ -1,0 +1,462 @@
+"""Encoded collections as Parquet shards: plan, encode (resumably), verify and read back.
+
+A shard folder holds ``shard-00000.parquet``, ``shard-00001.parquet``, ... each with a
+sidecar ``shard-00000.json`` (:class:`ShardInfo`: rows, sha256, the digest of the documents
+it encodes and the encoder that produced it), and a ``manifest.json`` listing all shards.
+Shards and sidecars are written under temporary names and renamed into place, so a crash
+never leaves a half-written file that counts. Per-shard sidecars let independent workers
+(Dask, Ray, Prefect tasks) encode shards in parallel without racing on one manifest; the
+manifest is written once, from the sidecars, when every shard is done.
+
+Schemas (one row per document):
+
+- dense single-vector: ``doc_id: string, vector: fixed_size_list<float32>[dim]``
+- multi-vector: ``doc_id: string, vectors: list<float32>`` (the scoring tokens' vectors,
+  flattened ``tokens * dim``), ``num_tokens: int32``
+- sparse: ``doc_id: string, term_ids: list<int32>, weights: list<float32>`` (pruned with
+  the config's ``sparse_prune_top_k`` / ``sparse_prune_threshold``)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+
+from lir_core.artifacts import FileEntry, Manifest, atomic_path, config_hash, sha256_file, write_text_atomic
+from lir_core.bi_encoder.config import BiEncoderConfig
+from lir_core.bi_encoder.model import BiEncoderEmbedding
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.data.samples import DocSample
+from lir_core.models.splade import prune_sparse
+
+logger = logging.getLogger(__name__)
+
+EmbeddingKind = Literal["dense", "multi-vector", "sparse"]
+SHARDS_KIND_SUFFIX = "-shards"
+
+# Encoder facts compared when checking that a module matches shards or an index. The model
+# path is recorded but not compared: the weights' checksum identifies the model, wherever
+# it was loaded from.
+_COMPARED_FIELDS = ("model_type", "config_hash", "weights_sha256", "embedding_kind", "dim", "similarity_function")
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(frozen=True)
+class ShardSpec:
+    """Documents ``[start, stop)`` of a collection, encoded into shard ``shard_id``."""
+
+    shard_id: int
+    start: int
+    stop: int
+
+    @property
+    def file(self) -> str:
+        """The shard's Parquet file name."""
+        return shard_file_name(self.shard_id)
+
+
+def shard_file_name(shard_id: int) -> str:
+    """``shard-00042.parquet``."""
+    return f"shard-{shard_id:05d}.parquet"
+
+
+def sidecar_file_name(shard_id: int) -> str:
+    """``shard-00042.json``."""
+    return f"shard-{shard_id:05d}.json"
+
+
+def plan_shards(num_docs: int, shard_size: int) -> list[ShardSpec]:
+    """Split ``num_docs`` documents into consecutive shards of ``shard_size`` (the last may be smaller).
+
+    Raises:
+        ValueError: If ``num_docs < 1`` or ``shard_size < 1``.
+    """
+    if num_docs < 1:
+        raise ValueError(f"num_docs must be >= 1, got {num_docs}: nothing to encode")
+    if shard_size < 1:
+        raise ValueError(f"shard_size must be >= 1, got {shard_size}")
+    return [
+        ShardSpec(shard_id, start, min(start + shard_size, num_docs))
+        for shard_id, start in enumerate(range(0, num_docs, shard_size))
+    ]
+
+
+# --------------------------------------------------------------------------- encoder identity
+def embedding_kind(config: BiEncoderConfig) -> EmbeddingKind:
+    """What a bi-encoder's documents are: one dense vector, token vectors, or a sparse vector.
+
+    Raises:
+        ValueError: For sparse models that keep token vectors (no shard format for them).
+    """
+    if config.is_sparse:
+        if config.doc_pooling_strategy is None:
+            raise ValueError("sparse models with token-level document vectors cannot be written to shards")
+        return "sparse"
+    return "multi-vector" if config.doc_pooling_strategy is None else "dense"
+
+
+def weights_sha256(module: BiEncoderModule) -> str:
+    """Checksum of every parameter and buffer of the module's model (names, shapes and bytes)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.model.state_dict().items()):
+        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def encoder_fingerprint(module: BiEncoderModule) -> dict[str, Any]:
+    """Facts that decide which vectors a module produces for documents.
+
+    Returns:
+        ``model`` (where it was loaded from, informative), ``model_type``, ``config_hash``,
+        ``weights_sha256``, ``embedding_kind``, ``dim`` (vocabulary size for sparse models)
+        and ``similarity_function``.
+    """
+    config = module.config
+    return {
+        "model": module.model.source_path,
+        "model_type": config.model_type,
+        "config_hash": config_hash(config.to_dict()),
+        "weights_sha256": weights_sha256(module),
+        "embedding_kind": embedding_kind(config),
+        "dim": module.model.embedding_dim,
+        "similarity_function": config.similarity_function,
+    }
+
+
+def shard_producer(module: BiEncoderModule) -> dict[str, Any]:
+    """The producer recorded for shards: the encoder fingerprint plus the inference precision."""
+    return {**encoder_fingerprint(module), "precision": module.inference_precision}
+
+
+def check_encoder(recorded: Mapping[str, Any], module: BiEncoderModule, artifact: str | Path) -> None:
+    """Check that ``module`` encodes like the encoder recorded for an artifact (shards or index).
+
+    Raises:
+        ValueError: Naming the artifact and every differing fact (dimension, model type,
+            config hash, weights), with both values.
+    """
+    current = encoder_fingerprint(module)
+    differences = [
+        f"{name}: artifact {recorded.get(name)!r} vs module {current[name]!r}"
+        for name in _COMPARED_FIELDS
+        if recorded.get(name) != current[name]
+    ]
+    if differences:
+        raise ValueError(
+            f"{artifact} was built by a different encoder ({recorded.get('model')!r}) than the module "
+            f"({current['model']!r}): " + "; ".join(differences)
+        )
+
+
+def docs_digest(doc_ids: Iterable[str], docs: Iterable[str], digest: Any = None) -> Any:
+    """Update (or start) a sha256 over document ids and texts; identifies what a shard encodes."""
+    digest = digest or hashlib.sha256()
+    for doc_id, text in zip(doc_ids, docs):
+        digest.update(doc_id.encode())
+        digest.update(b"\0")
+        digest.update(text.encode())
+        digest.update(b"\0")
+    return digest
+
+
+# --------------------------------------------------------------------------- writing
+@dataclass(frozen=True)
+class ShardInfo:
+    """A finished shard, as recorded in its sidecar.
+
+    Attributes:
+        shard_id: Position of the shard in the collection.
+        file: Parquet file name, relative to the shard folder.
+        rows: Number of documents.
+        sha256: Checksum of the Parquet file.
+        input_sha256: Digest of the documents' ids and texts (see :func:`docs_digest`).
+        producer: :func:`shard_producer` of the encoding module.
+    """
+
+    shard_id: int
+    file: str
+    rows: int
+    sha256: str
+    input_sha256: str
+    producer: dict[str, Any]
+
+    @classmethod
+    def read(cls, directory: str | Path, shard_id: int) -> "ShardInfo | None":
+        """The sidecar of a shard, or None if it is missing or unreadable."""
+        path = Path(directory) / sidecar_file_name(shard_id)
+        try:
+            return cls(**json.loads(path.read_text()))
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, TypeError) as error:
+            logger.warning("%s: unreadable sidecar (%s); the shard will be re-encoded", path, error)
+            return None
+
+
+def embedding_table(
+    doc_ids: Sequence[str], embedding: BiEncoderEmbedding, kind: EmbeddingKind, config: BiEncoderConfig
+) -> pa.Table:
+    """Turn a batch of document embeddings into shard rows (see the module docstring for schemas)."""
+    vectors = embedding.embeddings.detach().float().cpu()
+    ids = pa.array(list(doc_ids), pa.string())
+    if kind == "dense":
+        dense = vectors[:, 0].numpy()
+        column = pa.FixedSizeListArray.from_arrays(pa.array(dense.reshape(-1), pa.float32()), dense.shape[1])
+        return pa.table({"doc_id": ids, "vector": column})
+    if kind == "multi-vector":
+        mask = embedding.scoring_mask.detach().cpu().bool()
+        num_tokens = mask.sum(dim=1).numpy().astype(np.int32)
+        kept = vectors[mask].numpy().reshape(-1)
+        offsets = np.concatenate([[0], np.cumsum(num_tokens.astype(np.int64) * vectors.shape[2])]).astype(np.int32)
+        return pa.table({
+            "doc_id": ids,
+            "vectors": pa.ListArray.from_arrays(pa.array(offsets), pa.array(kept, pa.float32())),
+            "num_tokens": pa.array(num_tokens, pa.int32()),
+        })
+    pruned = prune_sparse(vectors, config.sparse_prune_top_k, config.sparse_prune_threshold)
+    lengths = np.array([len(vector.term_ids) for vector in pruned], dtype=np.int64)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    term_ids = np.concatenate([vector.term_ids.numpy() for vector in pruned]).astype(np.int32)
+    weights = np.concatenate([vector.weights.numpy() for vector in pruned]).astype(np.float32)
+    return pa.table({
+        "doc_id": ids,
+        "term_ids": pa.ListArray.from_arrays(offsets, pa.array(term_ids, pa.int32())),
+        "weights": pa.ListArray.from_arrays(offsets, pa.array(weights, pa.float32())),
+    })
+
+
+def write_shard(
+    out_dir: str | Path, shard_id: int, table: pa.Table, input_sha256: str, producer: Mapping[str, Any]
+) -> ShardInfo:
+    """Write a shard's Parquet file, then its sidecar, each atomically.
+
+    The sidecar is written last: a shard without a sidecar is never taken as finished.
+    """
+    out_dir = Path(out_dir)
+    name = shard_file_name(shard_id)
+    with atomic_path(out_dir / name) as tmp:
+        pq.write_table(table, tmp)
+    info = ShardInfo(shard_id, name, table.num_rows, sha256_file(out_dir / name), input_sha256, dict(producer))
+    write_text_atomic(out_dir / sidecar_file_name(shard_id), json.dumps(dataclasses.asdict(info), indent=2) + "\n")
+    return info
+
+
+def shard_is_valid(out_dir: str | Path, shard_id: int, producer: Mapping[str, Any], input_sha256: str) -> bool:
+    """True if the shard is finished, intact, encodes these documents and came from this producer."""
+    info = ShardInfo.read(out_dir, shard_id)
+    path = Path(out_dir) / shard_file_name(shard_id)
+    if info is None or not path.is_file():
+        return False
+    reasons = []
+    if info.producer != dict(producer):
+        reasons.append("a different encoder or precision produced it")
+    if info.input_sha256 != input_sha256:
+        reasons.append("it encodes other documents")
+    if not reasons and sha256_file(path) != info.sha256:
+        reasons.append("its checksum does not match (corrupt)")
+    if reasons:
+        logger.info("%s is stale: %s; re-encoding", path, ", ".join(reasons))
+    return not reasons
+
+
+def encode_shard(
+    module: BiEncoderModule, docs: Sequence[DocSample], out_dir: str | Path, shard_id: int, batch_size: int = 32
+) -> ShardInfo:
+    """Encode documents with ``module`` (length-sorted batches) into one shard and its sidecar.
+
+    Rows keep the order of ``docs``.
+
+    Raises:
+        ValueError: If ``docs`` is empty.
+    """
+    if len(docs) == 0:
+        raise ValueError(f"shard {shard_id}: no documents to encode")
+    kind = embedding_kind(module.config)
+    texts = [doc.doc for doc in docs]
+    parts, positions = [], []
+    for indices, embedding in module.iter_encode(texts, "doc", batch_size):
+        parts.append(embedding_table([docs[i].doc_id for i in indices], embedding, kind, module.config))
+        positions.extend(indices)
+    table = pa.concat_tables(parts).take(pa.array(np.argsort(positions)))
+    digest = docs_digest((doc.doc_id for doc in docs), texts).hexdigest()
+    return write_shard(out_dir, shard_id, table, digest, shard_producer(module))
+
+
+def write_shard_manifest(out_dir: str | Path, shard_ids: Sequence[int]) -> Manifest:
+    """Write ``manifest.json`` listing the given shards from their sidecars.
+
+    Raises:
+        FileNotFoundError: If a shard's sidecar is missing.
+        ValueError: If the shards were produced by different encoders.
+    """
+    out_dir = Path(out_dir)
+    infos = []
+    for shard_id in shard_ids:
+        info = ShardInfo.read(out_dir, shard_id)
+        if info is None:
+            raise FileNotFoundError(f"{out_dir / sidecar_file_name(shard_id)}: shard {shard_id} is not finished")
+        infos.append(info)
+    producers = {json.dumps(info.producer, sort_keys=True) for info in infos}
+    if len(producers) != 1:
+        raise ValueError(f"{out_dir}: shards were produced by {len(producers)} different encoders")
+    producer = infos[0].producer
+    manifest = Manifest(
+        kind=producer["embedding_kind"] + SHARDS_KIND_SUFFIX,
+        producer=producer,
+        files={
+            info.file: FileEntry(info.rows, info.sha256, {"shard_id": info.shard_id, "input_sha256": info.input_sha256})
+            for info in infos
+        },
+    )
+    manifest.save(out_dir)
+    return manifest
+
+
+def encode_collection(
+    module: BiEncoderModule,
+    docs: Sequence[DocSample],
+    out_dir: str | Path,
+    shard_size: int = 1000,
+    batch_size: int = 32,
+) -> "ShardSet":
+    """Encode a collection into shards, skipping shards that are already finished and valid.
+
+    A shard is (re-)encoded when its sidecar is missing, its checksum does not match, it
+    encodes other documents, or another encoder (weights, config, precision) produced it.
+    ``manifest.json`` is written at the end.
+    """
+    out_dir = Path(out_dir)
+    producer = shard_producer(module)
+    specs = plan_shards(len(docs), shard_size)
+    for spec in specs:
+        part = [docs[i] for i in range(spec.start, spec.stop)]
+        digest = docs_digest((d.doc_id for d in part), (d.doc for d in part)).hexdigest()
+        if shard_is_valid(out_dir, spec.shard_id, producer, digest):
+            logger.info("%s is up to date", out_dir / spec.file)
+            continue
+        encode_shard(module, part, out_dir, spec.shard_id, batch_size)
+    write_shard_manifest(out_dir, [spec.shard_id for spec in specs])
+    return ShardSet.load(out_dir, verify=False)
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class DenseShard:
+    """One shard of single-vector embeddings: ``vectors[i]`` belongs to ``doc_ids[i]``."""
+
+    doc_ids: list[str]
+    vectors: np.ndarray  # [docs, dim] float32
+
+
+@dataclass
+class MultiVectorShard:
+    """One shard of token vectors: document ``i`` owns the next ``num_tokens[i]`` rows of ``vectors``."""
+
+    doc_ids: list[str]
+    vectors: np.ndarray  # [tokens, dim] float32
+    num_tokens: np.ndarray  # [docs] int32
+
+
+@dataclass
+class SparseShard:
+    """One shard of sparse vectors in CSR layout: document ``i`` owns ``offsets[i]:offsets[i+1]``."""
+
+    doc_ids: list[str]
+    term_ids: np.ndarray  # [nnz] int32
+    weights: np.ndarray  # [nnz] float32
+    offsets: np.ndarray  # [docs + 1] int64
+
+
+ShardRecords = DenseShard | MultiVectorShard | SparseShard
+
+
+@dataclass
+class ShardSet:
+    """A finished shard folder, read through its manifest.
+
+    Attributes:
+        directory: The shard folder.
+        kind: "dense", "multi-vector" or "sparse".
+        producer: The encoder that produced the shards (see :func:`shard_producer`).
+        files: Shard file names in collection order, with their manifest entries.
+    """
+
+    directory: Path
+    kind: EmbeddingKind
+    producer: dict[str, Any]
+    files: dict[str, FileEntry]
+
+    @classmethod
+    def load(cls, directory: str | Path, verify: bool = True) -> "ShardSet":
+        """Open a shard folder.
+
+        Args:
+            directory: Folder written by :func:`encode_collection` or ``IndexCallback``.
+            verify: Check every shard's sha256 against the manifest.
+
+        Raises:
+            FileNotFoundError: If the manifest or a listed shard is missing (naming the file).
+            ValueError: If the manifest is not a shard manifest or a shard is corrupt (naming the file).
+        """
+        directory = Path(directory)
+        manifest = Manifest.load(directory)
+        if manifest is None:
+            raise FileNotFoundError(f"{directory}: no manifest.json; encode the collection first (encode_collection)")
+        if not manifest.kind.endswith(SHARDS_KIND_SUFFIX):
+            raise ValueError(f"{directory}: manifest kind {manifest.kind!r} is not a shard folder")
+        files = dict(sorted(manifest.files.items(), key=lambda item: item[1].extra["shard_id"]))
+        for name in files:
+            if not (directory / name).is_file():
+                raise FileNotFoundError(f"{directory / name}: shard listed in manifest.json is missing; re-encode it")
+        if verify:
+            for name, entry in files.items():
+                if sha256_file(directory / name) != entry.sha256:
+                    raise ValueError(f"{directory / name}: checksum mismatch (corrupt shard); re-encode it")
+        kind = manifest.kind.removesuffix(SHARDS_KIND_SUFFIX)
+        return cls(directory, kind, manifest.producer, files)  # type: ignore[arg-type]
+
+    @property
+    def num_docs(self) -> int:
+        """Documents over all shards."""
+        return sum(entry.rows for entry in self.files.values())
+
+    @property
+    def dim(self) -> int:
+        """Vector width (vocabulary size for sparse shards)."""
+        return int(self.producer["dim"])
+
+    def iter_batches(self) -> Iterator[ShardRecords]:
+        """Read the shards one at a time, in collection order."""
+        for name in self.files:
+            yield self._read(self.directory / name)
+
+    def _read(self, path: Path) -> ShardRecords:
+        table = pq.read_table(path, memory_map=True)
+        doc_ids = table.column("doc_id").to_pylist()
+        if self.kind == "dense":
+            values = _flat_values(table, "vector")
+            return DenseShard(doc_ids, values.reshape(len(doc_ids), self.dim))
+        if self.kind == "multi-vector":
+            values = _flat_values(table, "vectors")
+            num_tokens = table.column("num_tokens").to_numpy().astype(np.int32)
+            return MultiVectorShard(doc_ids, values.reshape(-1, self.dim), num_tokens)
+        lengths = table.column("term_ids").combine_chunks().value_lengths().to_numpy(zero_copy_only=False)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return SparseShard(doc_ids, _flat_values(table, "term_ids"), _flat_values(table, "weights"), offsets)
+
+
+def _flat_values(table: pa.Table, column: str) -> np.ndarray:
+    """The concatenated list elements of a list column (respecting slices and chunks)."""
+    return table.column(column).combine_chunks().flatten().to_numpy(zero_copy_only=False)
