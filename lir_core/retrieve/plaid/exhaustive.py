@@ -9,13 +9,22 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from lir_core.retrieve.base import IndexConfig, Indexer, Searcher
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.retrieve.base import IndexConfig, Indexer, SearchConfig, Searcher
 from lir_core.retrieve.plaid.config import ExhaustiveMaxSimIndexConfig, ExhaustiveMaxSimSearchConfig
 from lir_core.retrieve.plaid.maxsim import exhaustive_maxsim_top_k
 from lir_core.retrieve.plaid.records import MultiVectorDocs, QueryTokens, TokenCollection
+from lir_core.retrieve.plaid.shards import open_multi_vector_shards
+from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.storage import load_arrays, save_arrays
 
 EXHAUSTIVE_ARRAYS = ("vectors", "offsets", "doc_ids")
+
+
+def multi_vector_facts(num_docs: int, num_tokens: int, dim: int, encoder: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Shape facts of a multi-vector index, with the similarity its queries need."""
+    similarity = (encoder or {}).get("similarity_function", "dot")
+    return {"num_docs": num_docs, "num_tokens": num_tokens, "dim": dim, "similarity_function": similarity}
 
 
 class ExhaustiveMaxSimIndexer(Indexer):
@@ -28,7 +37,8 @@ class ExhaustiveMaxSimIndexer(Indexer):
         shards: Iterable[MultiVectorDocs],
         index_dir: str | Path,
         config: ExhaustiveMaxSimIndexConfig,
-        source: Mapping[str, Any] | None = None,
+        encoder: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         """Concatenate in-memory shards and write the index folder atomically.
 
@@ -36,22 +46,26 @@ class ExhaustiveMaxSimIndexer(Indexer):
             shards: Token vectors, one record per shard.
             index_dir: Target folder (replaced on success).
             config: Index config.
-            source: What the vectors came from (model, shards), kept in the manifest.
+            encoder: Fingerprint of the encoder of the vectors, checked at search.
+            inputs: Identity of the inputs (shards), kept in the manifest.
         """
         collection = TokenCollection.from_docs(shards)
         collection.vectors = collection.vectors.astype(config.dtype, copy=False)
-        facts = {"num_docs": len(collection.doc_ids), "num_tokens": len(collection.vectors),
-                 "dim": int(collection.vectors.shape[1])}
-        save_arrays(index_dir, {name: getattr(collection, name) for name in EXHAUSTIVE_ARRAYS}, config, facts, source)
+        facts = multi_vector_facts(len(collection.doc_ids), len(collection.vectors), collection.vectors.shape[1], encoder)
+        arrays = {name: getattr(collection, name) for name in EXHAUSTIVE_ARRAYS}
+        save_arrays(index_dir, arrays, config, facts, encoder, inputs)
 
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
-        """Index the multi-vector shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`)."""
-        from lir_core.retrieve.plaid.shards import read_multivector_shards
+        """Index the multi-vector shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
 
+        Raises:
+            TypeError: If ``config`` is not an ``ExhaustiveMaxSimIndexConfig``.
+            ValueError: If the shards are not multi-vector or are corrupt.
+        """
         if not isinstance(config, ExhaustiveMaxSimIndexConfig):
             raise TypeError(f"ExhaustiveMaxSimIndexer needs an ExhaustiveMaxSimIndexConfig, got {type(config).__name__}")
-        shards, source = read_multivector_shards(shards_dir)
-        self.build_from_docs(shards, index_dir, config, source)
+        shards = open_multi_vector_shards(shards_dir, "exhaustive MaxSim")
+        self.build_from_docs(shards, index_dir, config, shards.encoder, shards.inputs)
 
 
 class ExhaustiveMaxSimSearcher(Searcher):
@@ -59,9 +73,17 @@ class ExhaustiveMaxSimSearcher(Searcher):
 
     Args:
         index_dir: The index folder.
-        config: Search settings (``k`` per call).
+        search_config: An ``ExhaustiveMaxSimSearchConfig`` (None: defaults); ``k`` comes
+            with each call.
+        module: The query encoder; when given it must encode like the index's encoder.
         mmap: Memory-map the token vectors.
         verify: Check the files' checksums when opening.
+
+    Raises:
+        FileNotFoundError: If the folder has no manifest or lacks a listed file.
+        ValueError: If the folder holds another index type, a file is corrupt (named), or the
+            module does not match the index.
+        TypeError: If ``search_config`` has the wrong type.
     """
 
     index_type = ExhaustiveMaxSimIndexConfig.index_type
@@ -69,36 +91,49 @@ class ExhaustiveMaxSimSearcher(Searcher):
     def __init__(
         self,
         index_dir: str | Path,
-        config: ExhaustiveMaxSimSearchConfig | None = None,
+        search_config: SearchConfig | None = None,
+        module: BiEncoderModule | None = None,
         mmap: bool = True,
         verify: bool = True,
     ) -> None:
+        search_config = search_config or ExhaustiveMaxSimSearchConfig()
+        if not isinstance(search_config, ExhaustiveMaxSimSearchConfig):
+            raise TypeError(
+                f"ExhaustiveMaxSimSearcher needs an ExhaustiveMaxSimSearchConfig, got {type(search_config).__name__}"
+            )
         stored = load_arrays(index_dir, self.index_type, EXHAUSTIVE_ARRAYS, mmap=mmap, verify=verify)
+        self.dim = int(stored.facts["dim"])
+        stored.check_module(module, self.dim)
+        self.normalize_queries = stored.facts["similarity_function"] == "cosine"
         self.manifest = stored.manifest
         self.collection = TokenCollection(**stored.arrays)
-        self.dim = int(stored.facts["dim"])
-        self.config = config or ExhaustiveMaxSimSearchConfig()
+        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
     ) -> tuple[list[list[str]], list[list[float]]]:
-        """Top ``min(k, num_docs)`` documents by exact MaxSim for ``[Q, tokens, dim]`` queries + mask."""
-        return self.search_tokens(QueryTokens.from_embeddings(query_embeddings, query_mask, self.dim), k)
+        """Top ``min(k, num_docs)`` documents by exact MaxSim for ``[Q, tokens, dim]`` queries + mask.
+
+        Raises:
+            ValueError: On no queries, a query without scoring tokens, or another dimension.
+        """
+        queries = QueryTokens.from_embeddings(query_embeddings, query_mask, self.dim, self.normalize_queries)
+        return self.search_tokens(queries, k)
 
     def search_tokens(self, queries: QueryTokens, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
         """Top-k document ids and MaxSim scores per query, best first."""
-        k = self.config.k if k is None else k
+        k = clamp_k(self.search_config.k if k is None else k, len(self.collection.doc_ids))
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         doc_ids: list[list[str]] = []
         scores: list[list[float]] = []
-        batch = self.config.query_batch_size
+        batch = self.search_config.query_batch_size
         for start in range(0, len(queries), batch):
             end = min(start + batch, len(queries))
             offsets = queries.offsets[start : end + 1]
             part = QueryTokens(offsets - offsets[0], queries.vectors[offsets[0] : offsets[-1]])
             ordinals, values = exhaustive_maxsim_top_k(
-                part, self.collection.vectors, self.collection.offsets, k, self.config.block_elements
+                part, self.collection.vectors, self.collection.offsets, k, self.search_config.block_elements
             )
             doc_ids.extend(self.collection.doc_ids[row].tolist() for row in ordinals)
             scores.extend(np.asarray(row, dtype=np.float64).tolist() for row in values)

@@ -17,6 +17,7 @@ import numpy as np
 from lir_core.retrieve.plaid.codec import ResidualCodec
 from lir_core.retrieve.plaid.config import PlaidIndexConfig, default_num_centroids
 from lir_core.retrieve.plaid.records import MultiVectorDocs
+from lir_core.retrieve.sparse.records import check_unique_doc_ids
 
 CODEC_ARRAYS = ("centroids", "bucket_cutoffs", "bucket_weights")
 _COMPRESS_BATCH_TOKENS = 1 << 16
@@ -80,8 +81,8 @@ class PlaidIndex:
 
         Raises:
             TypeError: If ``shards`` is a one-shot iterator.
-            ValueError: If there are no documents, dimensions differ, or there are fewer
-                tokens than centroids.
+            ValueError: If there are no documents, a doc id repeats, dimensions differ, or
+                there are fewer tokens than centroids.
         """
         if iter(shards) is shards:
             raise TypeError("PlaidIndex.build reads the shards three times: pass a list or a re-iterable reader")
@@ -101,6 +102,7 @@ class PlaidIndex:
                 residuals.append(codec.compress(batch, batch_codes))
             doc_ids.extend(shard.doc_ids)
             token_counts.append(shard.num_tokens)
+        check_unique_doc_ids(doc_ids)
         counts = np.concatenate(token_counts)
         all_codes = np.concatenate(codes)
         doc_code_offsets, doc_codes, ivf_offsets, ivf_doc_ordinals = _invert(all_codes, counts, num_centroids)

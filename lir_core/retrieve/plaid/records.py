@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from lir_core.bi_encoder.model import BiEncoderEmbedding
+from lir_core.retrieve.sparse.records import check_unique_doc_ids
 
 
 @dataclass
@@ -68,7 +69,8 @@ class TokenCollection:
         """Concatenate shards (held in memory).
 
         Raises:
-            ValueError: If there are no documents or the shards' dimensions differ.
+            ValueError: If there are no documents, a doc id repeats, or the shards'
+                dimensions differ.
         """
         shards = list(shards)
         if not shards or not sum(len(shard) for shard in shards):
@@ -77,8 +79,10 @@ class TokenCollection:
         if len(dims) != 1:
             raise ValueError(f"shards hold vectors of different dimensions {sorted(dims)}")
         num_tokens = np.concatenate([shard.num_tokens for shard in shards])
+        doc_ids = np.array([doc_id for shard in shards for doc_id in shard.doc_ids], dtype=str)
+        check_unique_doc_ids(doc_ids)
         return cls(
-            doc_ids=np.array([doc_id for shard in shards for doc_id in shard.doc_ids], dtype=str),
+            doc_ids=doc_ids,
             offsets=np.concatenate([[0], np.cumsum(num_tokens)]).astype(np.int64),
             vectors=np.concatenate([shard.vectors for shard in shards]),
         )
@@ -99,8 +103,12 @@ class QueryTokens:
         return self.vectors[self.offsets[index] : self.offsets[index + 1]]
 
     @classmethod
-    def from_embeddings(cls, embeddings: torch.Tensor, mask: torch.Tensor | None, dim: int) -> "QueryTokens":
+    def from_embeddings(
+        cls, embeddings: torch.Tensor, mask: torch.Tensor | None, dim: int, normalize: bool = False
+    ) -> "QueryTokens":
         """Validate padded query embeddings ``[Q, tokens, dim]`` + scoring mask against an index.
+
+        ``normalize`` L2-normalises the token vectors (indexes of cosine-similarity encoders).
 
         Raises:
             ValueError: On no queries, a query without scoring tokens, or vectors of another
@@ -121,5 +129,7 @@ class QueryTokens:
         counts = mask.sum(dim=1)
         if (counts == 0).any():
             raise ValueError(f"query {int(torch.nonzero(counts == 0)[0])} has no scoring tokens")
-        vectors = embeddings.detach().float().cpu()[mask].numpy()
-        return cls(np.concatenate([[0], np.cumsum(counts.numpy())]).astype(np.int64), vectors)
+        vectors = embeddings.detach().float().cpu()[mask]
+        if normalize:
+            vectors = torch.nn.functional.normalize(vectors, dim=-1)
+        return cls(np.concatenate([[0], np.cumsum(counts.numpy())]).astype(np.int64), vectors.numpy())

@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lir_core.retrieve.base import Searcher
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.retrieve.base import SearchConfig, Searcher
 from lir_core.retrieve.plaid.config import PlaidIndexConfig, PlaidSearchConfig
 from lir_core.retrieve.plaid.maxsim import maxsim, segment_max
 from lir_core.retrieve.plaid.plaid_index import PlaidIndex
 from lir_core.retrieve.plaid.records import QueryTokens
+from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.ragged import ragged_arange, top_k
 from lir_core.retrieve.sparse.storage import load_arrays
 
@@ -35,33 +37,57 @@ class PlaidSearcher(Searcher):
 
     Args:
         index_dir: The index folder.
-        config: Search settings (``k`` per call).
+        search_config: A ``PlaidSearchConfig`` (None: defaults); ``k`` comes with each call.
+        module: The query encoder; when given it must encode like the index's encoder.
         mmap: Memory-map the index arrays.
         verify: Check the files' checksums when opening.
+
+    Raises:
+        FileNotFoundError: If the folder has no manifest or lacks a listed file.
+        ValueError: If the folder holds another index type, a file is corrupt (named), or the
+            module does not match the index.
+        TypeError: If ``search_config`` is not a ``PlaidSearchConfig``.
     """
 
     index_type = PlaidIndexConfig.index_type
 
     def __init__(
-        self, index_dir: str | Path, config: PlaidSearchConfig | None = None, mmap: bool = True, verify: bool = True
+        self,
+        index_dir: str | Path,
+        search_config: SearchConfig | None = None,
+        module: BiEncoderModule | None = None,
+        mmap: bool = True,
+        verify: bool = True,
     ) -> None:
+        search_config = search_config or PlaidSearchConfig()
+        if not isinstance(search_config, PlaidSearchConfig):
+            raise TypeError(f"PlaidSearcher needs a PlaidSearchConfig, got {type(search_config).__name__}")
         stored = load_arrays(index_dir, self.index_type, PLAID_ARRAYS, mmap=mmap, verify=verify)
+        stored.check_module(module, int(stored.facts["dim"]))
+        self.normalize_queries = stored.facts["similarity_function"] == "cosine"
         self.manifest = stored.manifest
         self.index = PlaidIndex.from_arrays(stored.arrays, normalize=bool(stored.facts["normalize"]))
-        self.config = config or PlaidSearchConfig()
+        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
     ) -> tuple[list[list[str]], list[list[float]]]:
         """Approximate top-k documents for ``[Q, tokens, dim]`` query embeddings + scoring mask.
 
-        Returns at most ``k`` documents per query, all among the generated candidates.
+        Returns at most ``min(k, num_docs)`` documents per query, all among the generated
+        candidates.
+
+        Raises:
+            ValueError: On no queries, a query without scoring tokens, or another dimension.
         """
-        return self.search_tokens(QueryTokens.from_embeddings(query_embeddings, query_mask, self.index.codec.dim), k)
+        queries = QueryTokens.from_embeddings(
+            query_embeddings, query_mask, self.index.codec.dim, self.normalize_queries
+        )
+        return self.search_tokens(queries, k)
 
     def search_tokens(self, queries: QueryTokens, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
         """Top-k document ids and (decompressed) MaxSim scores per query, best first."""
-        k = self.config.k if k is None else k
+        k = clamp_k(self.search_config.k if k is None else k, self.index.num_docs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         # One matrix product scores every query token of the batch against all centroids.
@@ -79,9 +105,9 @@ class PlaidSearcher(Searcher):
         self, query: np.ndarray, centroid_scores: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k document ordinals and scores of one query ``[tokens, dim]`` (module docstring stages)."""
-        candidate_k, exact_k = self.config.stage_sizes(k)
+        candidate_k, exact_k = self.search_config.stage_sizes(k)
         candidates = self.generate_candidates(centroid_scores)
-        threshold = self.config.centroid_score_threshold
+        threshold = self.search_config.centroid_score_threshold
         if len(candidates) > candidate_k:
             kept = centroid_scores.max(axis=0) >= threshold if threshold is not None else None
             candidates, _ = top_k(candidates, self.centroid_interaction(centroid_scores, candidates, kept), candidate_k)
@@ -95,7 +121,7 @@ class PlaidSearcher(Searcher):
 
     def generate_candidates(self, centroid_scores: np.ndarray) -> np.ndarray:
         """Documents in the inverted lists of each query token's ``n_probe`` best centroids."""
-        n_probe = min(self.config.n_probe, centroid_scores.shape[1])
+        n_probe = min(self.search_config.n_probe, centroid_scores.shape[1])
         probed = np.unique(np.argpartition(-centroid_scores, n_probe - 1, axis=1)[:, :n_probe])
         starts = self.index.ivf_offsets[probed]
         postings = ragged_arange(starts, self.index.ivf_offsets[probed + 1] - starts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,6 +10,7 @@ from lir_core.retrieve.base import IndexConfig, Indexer
 from lir_core.retrieve.sparse.config import SparseIndexConfig
 from lir_core.retrieve.sparse.inverted_index import InvertedIndex
 from lir_core.retrieve.sparse.records import SparseDocs
+from lir_core.retrieve.sparse.shards import open_sparse_shards
 from lir_core.retrieve.sparse.storage import save_arrays
 
 INVERTED_INDEX_ARRAYS = ("term_offsets", "doc_ordinals", "weights", "doc_ids")
@@ -37,7 +37,8 @@ class SparseIndexer(Indexer):
         index_dir: str | Path,
         config: SparseIndexConfig,
         vocab_size: int | None = None,
-        source: Mapping[str, Any] | None = None,
+        encoder: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> InvertedIndex:
         """Invert in-memory shards and write the index folder atomically.
 
@@ -46,7 +47,8 @@ class SparseIndexer(Indexer):
             index_dir: Target folder (replaced on success).
             config: Index config.
             vocab_size: Dimensionality of the vectors if ``config.vocab_size`` is None.
-            source: What the vectors came from (model, shards), kept in the manifest.
+            encoder: Fingerprint of the encoder of the vectors, checked at search.
+            inputs: Identity of the inputs (shards), kept in the manifest.
 
         Returns:
             The built index (in memory).
@@ -54,14 +56,18 @@ class SparseIndexer(Indexer):
         vocab_size = resolve_vocab_size(config.vocab_size, vocab_size)
         index = InvertedIndex.from_docs(shards, vocab_size)
         facts = {"num_docs": index.num_docs, "vocab_size": vocab_size, "num_postings": index.num_postings}
-        save_arrays(index_dir, {name: getattr(index, name) for name in INVERTED_INDEX_ARRAYS}, config, facts, source)
+        arrays = {name: getattr(index, name) for name in INVERTED_INDEX_ARRAYS}
+        save_arrays(index_dir, arrays, config, facts, encoder, inputs)
         return index
 
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
-        """Invert the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`)."""
-        from lir_core.retrieve.sparse.shards import read_sparse_shards
+        """Invert the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
 
+        Raises:
+            TypeError: If ``config`` is not a ``SparseIndexConfig``.
+            ValueError: If the shards are not sparse, are corrupt, or disagree with the config.
+        """
         if not isinstance(config, SparseIndexConfig):
             raise TypeError(f"SparseIndexer needs a SparseIndexConfig, got {type(config).__name__}")
-        shards, vocab_size, source = read_sparse_shards(shards_dir)
-        self.build_from_docs(shards, index_dir, config, vocab_size, source)
+        shards = open_sparse_shards(shards_dir, "sparse inverted")
+        self.build_from_docs(shards, index_dir, config, shards.dim, shards.encoder, shards.inputs)

@@ -106,8 +106,8 @@ def stack_docs(shards: Iterable[SparseDocs], vocab_size: int) -> tuple[list[str]
     """All shards as one ``[num_docs, vocab_size]`` CSR matrix with sorted, summed, non-zero entries.
 
     Raises:
-        ValueError: If there are no documents, a term id is outside ``[0, vocab_size)``, or a
-            weight is negative or not finite.
+        ValueError: If there are no documents, a doc id repeats, a term id is outside
+            ``[0, vocab_size)``, or a weight is negative or not finite.
     """
     doc_ids: list[str] = []
     rows: list[scipy.sparse.csr_array] = []
@@ -120,7 +120,15 @@ def stack_docs(shards: Iterable[SparseDocs], vocab_size: int) -> tuple[list[str]
         rows.append(scipy.sparse.csr_array((shard.weights, shard.term_ids, shard.offsets), shape=(len(shard), vocab_size)))
     if not doc_ids:
         raise ValueError("no documents to index")
+    check_unique_doc_ids(doc_ids)
     matrix = scipy.sparse.vstack(rows, format="csr")
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
     return doc_ids, matrix
+
+
+def check_unique_doc_ids(doc_ids: list[str] | np.ndarray) -> None:
+    """Raise ValueError naming a few ids that occur more than once."""
+    unique, counts = np.unique(np.asarray(doc_ids, dtype=str), return_counts=True)
+    if len(unique) != len(doc_ids):
+        raise ValueError(f"doc ids occur more than once, e.g. {unique[counts > 1][:5].tolist()}")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import torch
 
-from lir_core.retrieve.base import Searcher
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.retrieve.base import SearchConfig, Searcher
+from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.config import SparseIndexConfig, SparseSearchConfig
 from lir_core.retrieve.sparse.indexer import INVERTED_INDEX_ARRAYS
 from lir_core.retrieve.sparse.inverted_index import InvertedIndex
@@ -20,34 +22,54 @@ class SparseSearcher(Searcher):
 
     Args:
         index_dir: The index folder.
-        config: Search settings (``k`` is taken per call; see ``SparseSearchConfig``).
+        search_config: A ``SparseSearchConfig`` (None: defaults); ``k`` comes with each call.
+        module: The query encoder; when given it must encode like the index's encoder.
         mmap: Memory-map the posting arrays.
         verify: Check the files' checksums when opening.
+
+    Raises:
+        FileNotFoundError: If the folder has no manifest or lacks a listed file.
+        ValueError: If the folder holds another index type, a file is corrupt (named), or the
+            module does not match the index.
+        TypeError: If ``search_config`` is not a ``SparseSearchConfig``.
     """
 
     index_type = SparseIndexConfig.index_type
 
     def __init__(
-        self, index_dir: str | Path, config: SparseSearchConfig | None = None, mmap: bool = True, verify: bool = True
+        self,
+        index_dir: str | Path,
+        search_config: SearchConfig | None = None,
+        module: BiEncoderModule | None = None,
+        mmap: bool = True,
+        verify: bool = True,
     ) -> None:
+        search_config = search_config or SparseSearchConfig()
+        if not isinstance(search_config, SparseSearchConfig):
+            raise TypeError(f"SparseSearcher needs a SparseSearchConfig, got {type(search_config).__name__}")
         stored = load_arrays(index_dir, self.index_type, INVERTED_INDEX_ARRAYS, mmap=mmap, verify=verify)
+        stored.check_module(module, int(stored.facts["vocab_size"]))
         self.manifest = stored.manifest
         self.index = InvertedIndex(**stored.arrays)
-        self.config = config or SparseSearchConfig()
+        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
     ) -> tuple[list[list[str]], list[list[float]]]:
         """Top-k documents for pooled sparse query vectors ``[Q, 1, vocab]``.
 
-        ``query_mask`` is not needed (one vector per query). Returns fewer than ``k``
-        documents when fewer share a term with the query (none for an all-zero query).
+        ``query_mask`` is not needed (one vector per query). Only documents that share a
+        term with a query are returned, so fewer than ``k`` (none for an all-zero query).
+
+        Raises:
+            ValueError: On no queries, another vocabulary size than the index's, or negative
+                weights.
         """
         return self.search_sparse(SparseQueries.from_embeddings(query_embeddings, self.index.vocab_size), k)
 
     def search_sparse(self, queries: SparseQueries, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
         """Top-k document ids and dot-product scores per query, best first."""
-        k = self.config.k if k is None else k
+        k = clamp_k(self.search_config.k if k is None else k, self.index.num_docs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         if queries.vocab_size != self.index.vocab_size:
@@ -56,7 +78,7 @@ class SparseSearcher(Searcher):
         scores: list[list[float]] = []
         for position in range(len(queries)):
             term_ids, weights = queries.row(position)
-            ordinals, values = self.index.score(term_ids, weights, self.config.max_postings_per_term)
+            ordinals, values = self.index.score(term_ids, weights, self.search_config.max_postings_per_term)
             ordinals, values = top_k(ordinals, values, k)
             doc_ids.append(self.index.doc_ids[ordinals].tolist())
             scores.append(values.tolist())

@@ -17,10 +17,13 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from lir_core.retrieve.base import IndexConfig, Indexer, Searcher
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.retrieve.base import IndexConfig, Indexer, SearchConfig, Searcher
+from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.config import SeismicIndexConfig, SeismicSearchConfig
 from lir_core.retrieve.sparse.indexer import resolve_vocab_size
 from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
+from lir_core.retrieve.sparse.shards import open_sparse_shards
 from lir_core.retrieve.sparse.storage import load_arrays, save_arrays
 
 SEISMIC_FILE = "seismic.index.seismic"
@@ -46,7 +49,8 @@ class SeismicIndexer(Indexer):
         index_dir: str | Path,
         config: SeismicIndexConfig,
         vocab_size: int | None = None,
-        source: Mapping[str, Any] | None = None,
+        encoder: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         """Index in-memory shards and write the index folder atomically (see ``SparseIndexer``)."""
         seismic = import_seismic()
@@ -64,17 +68,26 @@ class SeismicIndexer(Indexer):
             max_fraction=config.max_fraction, doc_cut=config.doc_cut,
         )
         facts = {"num_docs": len(doc_ids), "vocab_size": vocab_size, "num_postings": int(matrix.nnz)}
-        save_arrays(index_dir, {}, config, facts, source,
-                    extra_files={SEISMIC_FILE: lambda path: index.save(str(path)[: -len(_SEISMIC_SUFFIX)])})
+        save_arrays(index_dir, {}, config, facts, encoder, inputs,
+                    extra_files={SEISMIC_FILE: lambda path: _save_seismic(index, path)})
 
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
-        """Index the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`)."""
-        from lir_core.retrieve.sparse.shards import read_sparse_shards
+        """Index the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
 
+        Raises:
+            TypeError: If ``config`` is not a ``SeismicIndexConfig``.
+            ValueError: If the shards are not sparse, are corrupt, or disagree with the config.
+        """
         if not isinstance(config, SeismicIndexConfig):
             raise TypeError(f"SeismicIndexer needs a SeismicIndexConfig, got {type(config).__name__}")
-        shards, vocab_size, source = read_sparse_shards(shards_dir)
-        self.build_from_docs(shards, index_dir, config, vocab_size, source)
+        shards = open_sparse_shards(shards_dir, "Seismic")
+        self.build_from_docs(shards, index_dir, config, shards.dim, shards.encoder, shards.inputs)
+
+
+def _save_seismic(index: Any, path: Path) -> None:
+    """Save to exactly ``path`` (Seismic appends ``.index.seismic`` to the name it is given)."""
+    index.save(str(path))
+    Path(f"{path}{_SEISMIC_SUFFIX}").replace(path)
 
 
 class SeismicSearcher(Searcher):
@@ -82,22 +95,36 @@ class SeismicSearcher(Searcher):
 
     Args:
         index_dir: The index folder.
-        config: Search settings (``query_cut``, ``heap_factor``; ``k`` per call).
+        search_config: A ``SeismicSearchConfig`` (None: defaults); ``k`` comes with each call.
+        module: The query encoder; when given it must encode like the index's encoder.
         verify: Check the files' checksums when opening.
         num_threads: Threads for batched search (0: Seismic's default, all cores).
+
+    Raises:
+        As ``SparseSearcher``; ImportError without ``pyseismic-lsr``.
     """
 
     index_type = SeismicIndexConfig.index_type
 
     def __init__(
-        self, index_dir: str | Path, config: SeismicSearchConfig | None = None, verify: bool = True, num_threads: int = 0
+        self,
+        index_dir: str | Path,
+        search_config: SearchConfig | None = None,
+        module: BiEncoderModule | None = None,
+        verify: bool = True,
+        num_threads: int = 0,
     ) -> None:
         seismic = import_seismic()
+        search_config = search_config or SeismicSearchConfig()
+        if not isinstance(search_config, SeismicSearchConfig):
+            raise TypeError(f"SeismicSearcher needs a SeismicSearchConfig, got {type(search_config).__name__}")
         stored = load_arrays(index_dir, self.index_type, (), extra_files=(SEISMIC_FILE,), verify=verify)
-        self.manifest = stored.manifest
         self.vocab_size = int(stored.facts["vocab_size"])
+        stored.check_module(module, self.vocab_size)
+        self.manifest = stored.manifest
+        self.num_docs = int(stored.facts["num_docs"])
         self.index = seismic.SeismicIndex.load(str(stored.directory / SEISMIC_FILE))
-        self.config = config or SeismicSearchConfig()
+        self.search_config = search_config
         self.num_threads = num_threads
         self._string_dtype = seismic.get_seismic_string()
 
@@ -109,7 +136,7 @@ class SeismicSearcher(Searcher):
 
     def search_sparse(self, queries: SparseQueries, k: int | None = None) -> tuple[list[list[str]], list[list[float]]]:
         """Approximate top-k document ids and scores per query, best first."""
-        k = self.config.k if k is None else k
+        k = clamp_k(self.search_config.k if k is None else k, self.num_docs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         rows = [queries.row(position) for position in range(len(queries))]
@@ -117,7 +144,7 @@ class SeismicSearcher(Searcher):
             np.array([str(position) for position in range(len(queries))], dtype=self._string_dtype),
             [term_ids.astype(str).astype(self._string_dtype) for term_ids, _ in rows],
             [weights.astype(np.float32) for _, weights in rows],
-            k, self.config.query_cut, self.config.heap_factor, num_threads=self.num_threads,
+            k, self.search_config.query_cut, self.search_config.heap_factor, num_threads=self.num_threads,
         )
         doc_ids = [[doc_id for _, _, doc_id in result] for result in results]
         scores = [[float(score) for _, score, _ in result] for result in results]

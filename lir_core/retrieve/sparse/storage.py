@@ -1,10 +1,14 @@
 """Index folders of numpy arrays: written atomically with a checksummed manifest, loaded with mmap.
 
 Every array is one ``<name>.npy`` file (``np.save``), so a large index opens with
-``np.load(mmap_mode="r")`` without reading it into memory (the ``bm25s`` way). The folder is
-built under a temporary name and renamed into place when complete; its ``manifest.json``
-records the index config, the index's shape facts and a sha256 per file, which ``load_arrays``
-checks before use. Shared by the sparse and the PLAID/multi-vector index families.
+``np.load(mmap_mode="r")`` without reading it into memory (the ``bm25s`` way). A (re)build
+first removes the folder's manifest, writes every file under a temporary name renamed into
+place when complete, and writes the manifest last, so a half-built index never looks
+finished. The ``manifest.json``
+has the config's ``index_type`` as its ``kind`` (so ``searcher_class_for`` finds the searcher)
+and records the index config, the encoder that produced the vectors, the index's shape facts
+and a sha256 per file, which ``load_arrays`` checks before use. Shared by the sparse and the
+PLAID/multi-vector index families.
 """
 
 from __future__ import annotations
@@ -16,11 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from lir_core.artifacts import MANIFEST_NAME, Manifest
-from lir_core.data.writers import atomic_directory
+from lir_core.artifacts import MANIFEST_NAME, FileEntry, Manifest, atomic_path, sha256_file
+from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.retrieve.base import IndexConfig
-
-INDEX_KIND = "index"
+from lir_core.retrieve.shards import check_encoder
 
 
 @dataclass
@@ -29,7 +32,7 @@ class StoredIndex:
 
     Attributes:
         directory: The index folder.
-        manifest: Its manifest (``producer`` holds ``index_config``, ``facts`` and ``source``).
+        manifest: Its manifest (``producer`` holds ``index_config``, ``facts``, ``encoder``).
         arrays: Array name -> array (memory-mapped when loaded with ``mmap=True``).
     """
 
@@ -43,9 +46,27 @@ class StoredIndex:
         return self.manifest.producer["facts"]
 
     @property
-    def config(self) -> IndexConfig:
-        """The config the index was built with."""
-        return IndexConfig.from_dict(self.manifest.producer["index_config"])
+    def encoder(self) -> dict[str, Any]:
+        """The encoder fingerprint of the vectors (empty when built from bare vectors)."""
+        return self.manifest.producer["encoder"]
+
+    def check_module(self, module: BiEncoderModule | None, dim: int) -> None:
+        """Check that ``module`` encodes queries for this index (no-op for None).
+
+        Compares the full encoder fingerprint when the index recorded one (built from
+        shards), else only the vector dimension.
+
+        Raises:
+            ValueError: Naming the index folder and what differs.
+        """
+        if module is None:
+            return
+        if self.encoder:
+            check_encoder(self.encoder, module, self.directory)
+        elif module.model.embedding_dim != dim:
+            raise ValueError(
+                f"{self.directory}: index holds {dim}-d vectors, the module encodes {module.model.embedding_dim}-d"
+            )
 
 
 def save_arrays(
@@ -53,17 +74,20 @@ def save_arrays(
     arrays: Mapping[str, np.ndarray],
     config: IndexConfig,
     facts: Mapping[str, Any],
-    source: Mapping[str, Any] | None = None,
+    encoder: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, Any] | None = None,
     extra_files: Mapping[str, Any] | None = None,
 ) -> Manifest:
-    """Write arrays (and optional files written by callbacks) as one index folder, atomically.
+    """Write arrays (and optional files written by callbacks) as one index folder.
 
     Args:
-        index_dir: Target folder; an existing index there is replaced only on success.
+        index_dir: Target folder; an index already there stops counting as finished at once.
         arrays: Name -> array, each saved as ``<name>.npy``.
         config: The index config (stored so that the searcher can check the index type).
         facts: JSON-serialisable shape facts (``num_docs``, ``dim``, ...) checked at search.
-        source: What the index was built from (e.g. the shards' manifest producer: model).
+        encoder: Fingerprint of the encoder of the vectors (the shards' producer), checked
+            against the query module at search; None for bare vectors.
+        inputs: Other facts about the inputs (e.g. the shards manifest's checksum).
         extra_files: File name -> callable ``write(path)`` for files in a library's own
             format (e.g. a Seismic index), checksummed like the arrays.
 
@@ -71,18 +95,23 @@ def save_arrays(
         The manifest that was written.
     """
     index_dir = Path(index_dir)
-    producer = {"index_config": config.to_dict(), "facts": dict(facts), "source": dict(source or {})}
-    manifest = Manifest(kind=INDEX_KIND, producer=producer)
-    with atomic_directory(index_dir) as tmp_dir:
-        for name, array in arrays.items():
-            file_name = f"{name}.npy"
-            with open(tmp_dir / file_name, "wb") as handle:
-                np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
-            manifest.record(tmp_dir, file_name, rows=int(array.shape[0]) if array.ndim else 1,
-                            shape=list(array.shape), dtype=str(array.dtype))
-        for file_name, write in (extra_files or {}).items():
-            write(tmp_dir / file_name)
-            manifest.record(tmp_dir, file_name, rows=int(facts.get("num_docs", 0)))
+    producer = {"index_config": config.to_dict(), "facts": dict(facts), "encoder": dict(encoder or {}), **(inputs or {})}
+    manifest = Manifest(kind=config.index_type, producer=producer)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    for name, array in arrays.items():
+        file_name = f"{name}.npy"
+        with atomic_path(index_dir / file_name) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+        manifest.files[file_name] = FileEntry(
+            rows=int(array.shape[0]), sha256=sha256_file(index_dir / file_name),
+            extra={"shape": list(array.shape), "dtype": str(array.dtype)},
+        )
+    for file_name, write in (extra_files or {}).items():
+        with atomic_path(index_dir / file_name) as tmp:
+            write(tmp)
+        manifest.files[file_name] = FileEntry(rows=int(facts["num_docs"]), sha256=sha256_file(index_dir / file_name))
+    manifest.save(index_dir)
     return manifest
 
 
@@ -117,9 +146,8 @@ def load_arrays(
     manifest = Manifest.load(index_dir)
     if manifest is None:
         raise FileNotFoundError(f"{index_dir}: no {MANIFEST_NAME}; not an index folder (or its build never finished)")
-    stored_type = manifest.producer.get("index_config", {}).get("index_type")
-    if manifest.kind != INDEX_KIND or stored_type != index_type:
-        raise ValueError(f"{index_dir}: holds a {stored_type!r} index, expected {index_type!r}")
+    if manifest.kind != index_type:
+        raise ValueError(f"{index_dir}: holds a {manifest.kind!r} index, expected {index_type!r}")
     needed = [f"{name}.npy" for name in names] + list(extra_files)
     unlisted = [file_name for file_name in needed if file_name not in manifest.files]
     if unlisted:
