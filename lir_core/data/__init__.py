@@ -1,5 +1,5 @@
 """Data layer: datasets over ir_datasets ids or local files, typed samples and batches, the
-datamodule, file readers and writers, offline cache seeding and hard-negative mining."""
+datamodule, file readers, offline cache seeding and hard-negative mining."""
 
 from .collate import collate
 from .datamodule import LightningIRDataModule
@@ -13,7 +13,6 @@ from .seed import seed_ir_datasets_cache
 from .doc_lookup import DictDocLookup, DocLookup, IrdsDocLookup, doc_lookup
 from .sources import load_qrels, load_queries, load_run
 from .tuple_dataset import TupleDataset
-from .writers import write_parquet_run, write_trec_run
 
 __all__ = [
     "DictDocLookup",
@@ -46,6 +45,4 @@ __all__ = [
     "read_run",
     "read_tuples",
     "seed_ir_datasets_cache",
-    "write_parquet_run",
-    "write_trec_run",
 ]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .readers import Qrels, Run
+from lir_core.artifacts import atomic_path
+
 from .doc_lookup import DocLookup
-from .writers import atomic_path
+from .readers import Qrels, Run
 
 TUPLES_SCHEMA = pa.schema(
     [

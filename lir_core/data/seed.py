@@ -23,7 +23,8 @@ from pathlib import Path
 
 import ir_datasets
 
-from .writers import atomic_path
+from lir_core.artifacts import atomic_path
+
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,67 @@ Texts are lower-cased, split into words of two or more characters and stripped o
 stop words; words are stemmed with the English Snowball stemmer only when the ``PyStemmer``
 package is installed. The index is saved in ``bm25s``' own format, with the document ids as
 its corpus and a small ``lir_bm25.json`` recording the tokenization, so a loaded index
-tokenizes queries as the saved one did.
+tokenizes queries as the saved one did. Runs are written with the project's run writer
+(Parquet ``query_id, doc_id, rank, score`` plus a TREC run file).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import bm25s
 
 from lir_core.data.readers import Run
-from lir_core.data.writers import atomic_directory
+from lir_core.retrieve.base import SearchResult
+from lir_core.retrieve.runs import RunFiles, write_run
 
 SETTINGS_NAME = "lir_bm25.json"
 STOPWORDS = "en"
+
+
+@contextmanager
+def _atomic_directory(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target`` that replaces it when the block succeeds.
+
+    A previous ``target`` is removed just before the rename (only that step is not atomic);
+    on error the temporary folder is removed and ``target`` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    temporary.mkdir()
+    try:
+        yield temporary
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(temporary, target)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def write_run_files(
+    run: Run, stem: str | Path, tag: str = "bm25", producer: Mapping[str, Any] | None = None
+) -> RunFiles:
+    """Write a run as ``{stem}.parquet`` and ``{stem}.run`` (TREC), each atomically.
+
+    Args:
+        run: ``{query_id: {doc_id: score}}``, each query's documents best first.
+        stem: Path without suffix, e.g. ``runs/bm25-scifact-test``.
+        tag: The TREC run tag (no whitespace).
+        producer: When given, the files are recorded in the folder's ``manifest.json``.
+    """
+    result = SearchResult(
+        query_ids=list(run),
+        doc_ids=[list(ranking) for ranking in run.values()],
+        scores=[list(ranking.values()) for ranking in run.values()],
+    )
+    return write_run(result, stem, tag=tag, producer=producer)
 
 
 def english_stemmer() -> Callable[[list[str]], list[str]] | None:
@@ -107,7 +151,7 @@ class Bm25Retriever:
         """Save the index into ``index_dir`` (replaced atomically) in ``bm25s``' format."""
         if not self._doc_ids:
             raise ValueError("nothing to save: no documents are indexed")
-        with atomic_directory(index_dir) as temporary:
+        with _atomic_directory(Path(index_dir)) as temporary:
             self._bm25.save(str(temporary), corpus=self._doc_ids, show_progress=False)
             settings = {"stopwords": STOPWORDS, "stemmer": "english" if self.stemmed else None}
             (temporary / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n")

@@ -7,9 +7,9 @@ from pathlib import Path
 import ir_measures
 import pytest
 
-from lir_core.data import read_run, write_parquet_run, write_trec_run
+from lir_core.data import read_run
 from lir_core.data.sources import load_qrels, load_queries
-from lir_core.retrieve.bm25 import Bm25Retriever
+from lir_core.retrieve.bm25 import Bm25Retriever, write_run_files
 
 
 @pytest.fixture
@@ -40,9 +40,13 @@ def test_save_and_load_give_the_same_run(retriever: Bm25Retriever, tmp_path: Pat
 
 
 def test_run_files_round_trip(retriever: Bm25Retriever, tmp_path: Path) -> None:
-    run = retriever.search({"q1": "capital of Germany"}, k=2)
-    assert read_run(write_trec_run(run, tmp_path / "bm25.run", tag="bm25")) == run
-    assert read_run(write_parquet_run(run, tmp_path / "bm25.parquet")) == run
+    run = retriever.search({"q1": "capital of Germany", "q2": "vitamin bone loss"}, k=2)
+    files = write_run_files(run, tmp_path / "bm25", producer={"retriever": "bm25"})
+    assert read_run(files.parquet) == run
+    trec = read_run(files.trec)
+    assert {q: list(r) for q, r in trec.items()} == {q: list(r) for q, r in run.items()}
+    assert all(trec[q][d] == pytest.approx(run[q][d], rel=1e-8) for q in run for d in run[q])
+    assert (tmp_path / "manifest.json").is_file()
 
 
 def test_errors(tmp_path: Path) -> None:

@@ -18,10 +18,9 @@ from lir_core.data import (
     read_queries,
     read_run,
     read_tuples,
-    write_parquet_run,
-    write_trec_run,
 )
 from lir_core.data.readers import is_qrels_file
+from lir_core.retrieve.bm25 import write_run_files
 
 
 
@@ -79,21 +78,17 @@ def test_msmarco_run_scores_are_negative_ranks(tmp_path: Path) -> None:
     assert list(read_run(path)["q1"]) == ["d1", "d2"]
 
 
-def test_run_writers_round_trip(tiny, tmp_path: Path) -> None:
+def test_runs_written_by_the_project_writer_read_back(tiny, tmp_path: Path) -> None:
     run = read_run(tiny.run)
-    trec = write_trec_run(run, tmp_path / "out" / "copy.run", tag="copy")
-    parquet = write_parquet_run(run, tmp_path / "out" / "copy.parquet")
-    assert trec.read_text().splitlines()[0] == "q1 Q0 d2 1 9.0 copy"
-    table = pq.read_table(parquet)
+    files = write_run_files(run, tmp_path / "out" / "copy", tag="copy")
+    assert files.trec.read_text().splitlines()[0] == "q1 Q0 d2 1 9 copy"
+    table = pq.read_table(files.parquet)
     assert table.column_names == ["query_id", "doc_id", "rank", "score"]
     assert table.slice(0, 2).to_pylist() == [
         {"query_id": "q1", "doc_id": "d2", "rank": 1, "score": 9.0},
         {"query_id": "q1", "doc_id": "d1", "rank": 2, "score": 8.0},
     ]
-    assert read_run(trec) == run and read_run(parquet) == run
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["copy.parquet", "copy.run"]
-    with pytest.raises(ValueError, match="one non-empty word"):
-        write_trec_run(run, tmp_path / "bad.run", tag="two words")
+    assert read_run(files.trec) == run and read_run(files.parquet) == run
 
 
 @pytest.mark.parametrize(
