@@ -1,0 +1,50 @@
+"""Flow: the whole experiment of one params file, stage by stage, with a markdown report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.cli import main
+from flows.common import DEFAULT_PARAMS, artifact_key
+from flows.evaluate import evaluate_flow
+from flows.index import index_flow
+from flows.load_dataset import load_dataset_flow
+from flows.params import load_params
+from flows.re_rank import re_rank_flow
+from flows.runners import make_task_runner
+from flows.search import search_flow
+
+
+@flow(name="pipeline")
+def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
+    """Load data, fine-tune, index, search, re-rank and evaluate as configured; returns the summary folder."""
+    p = load_params(params_file, overrides)
+    stages = [("load dataset", load_dataset_flow),
+              ("index", index_flow.with_options(task_runner=make_task_runner(p.runner))),
+              ("search", search_flow), ("re-rank", re_rank_flow), ("evaluate", evaluate_flow)]
+    if p.fine_tune:
+        from flows.fine_tune import fine_tune_flow
+
+        stages.insert(1, ("fine-tune", fine_tune_flow))
+    timings, summary = [], ""
+    for name, stage in stages:
+        started = time.perf_counter()
+        summary = stage(params_file=params_file, overrides=overrides)
+        timings.append(f"| {name} | {time.perf_counter() - started:.1f} s |")
+        get_run_logger().info("stage %s done in %.1f s", name, time.perf_counter() - started)
+    table = (Path(summary) / "table.md").read_text()
+    report = "\n".join([f"# {p.name}", "", f"Params: `{params_file}`" + (f", overrides `{overrides}`" if overrides else ""),
+                        "", table, "## Stages", "", "| stage | time |", "|---|---:|", *timings, "",
+                        f"Artifacts: `{p.root}` (summary: `{summary}`)."])
+    create_markdown_artifact(report, key=artifact_key(p.name, "report"), description=f"{p.name} pipeline report")
+    return summary
+
+
+if __name__ == "__main__":
+    sys.exit(main(pipeline))

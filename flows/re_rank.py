@@ -1,0 +1,30 @@
+"""Flow: re-rank runs with bi- or cross-encoders; one run folder per re-ranked system."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from prefect import flow
+
+from flows.cli import main
+from flows.common import DEFAULT_PARAMS
+from flows.params import load_params
+from tasks.re_rank import re_rank
+
+
+@flow(name="re-rank")
+def re_rank_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Run the params' ``re_rank`` section in order (a system may re-rank an earlier one)."""
+    p = load_params(params_file, overrides)
+    runs = {}
+    for system, settings in p.re_rank.items():
+        model = p.model(settings.model)
+        runs[system] = re_rank(str(p.run_dir(settings.run)), p.queries_file(), p.docs_file(), model.path,
+                               str(p.run_dir(system)), model_type=model.type, depth=settings.depth,
+                               batch_size=settings.batch_size, precision=model.precision, tag=system)
+    return runs
+
+
+if __name__ == "__main__":
+    sys.exit(main(re_rank_flow))

@@ -1,0 +1,32 @@
+"""Flow: search every configured index; one run folder per system."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from prefect import flow
+
+from flows.cli import main
+from flows.common import DEFAULT_PARAMS
+from flows.params import load_params
+from tasks.search import search
+
+
+@flow(name="search")
+def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Run the params' ``search`` section; returns {system: run folder}."""
+    p = load_params(params_file, overrides)
+    futures = {}
+    for system, settings in p.search.items():
+        model_key = p.index[settings.index].model
+        model = p.model(model_key) if model_key else None
+        futures[system] = search.submit(
+            str(p.index_dir(settings.index)), p.queries_file(), str(p.run_dir(system)), k=settings.k,
+            model=model.path if model else None, batch_size=settings.batch_size, config=settings.config,
+            precision=model.precision if model else "fp32", tag=system)
+    return {system: future.result() for system, future in futures.items()}
+
+
+if __name__ == "__main__":
+    sys.exit(main(search_flow))

@@ -1,0 +1,111 @@
+"""Cache policy for tasks that write artifacts: keyed on content, valid only while the artifact is.
+
+Prefect's default policy includes the flow run id, so a new process never reuses a result.
+``ArtifactCache`` keys a task run on
+
+* the content of its input artifacts (:func:`tasks.artifacts.fingerprint`),
+* its other parameters (JSON),
+* the code: the task's source and the source files of the ``lir_core`` modules it names,
+
+so any process, with any run id, reuses work whose inputs, settings and code are unchanged.
+Before returning the key it checks the task's output artifact (manifest and checksums);
+when that is missing or corrupt it drops the stored record for the key, so the task runs
+again and its new result is stored under the same key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib.util
+import inspect
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect.cache_policies import CachePolicy
+from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+
+from tasks.artifacts import fingerprint, is_valid_artifact
+
+logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=None)
+def module_source_hash(name: str) -> str:
+    """sha256 over the ``.py`` files of a module or package (sorted by path)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        raise ModuleNotFoundError(name)
+    if spec.submodule_search_locations:
+        root = Path(next(iter(spec.submodule_search_locations)))
+        files = sorted(root.rglob("*.py"))
+    else:
+        root, files = Path(spec.origin).parent, [Path(spec.origin)]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **dataclasses.asdict(value)}
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot hash a {type(value).__name__} as a task parameter")
+
+
+def forget(task_ctx: TaskRunContext, key: str) -> None:
+    """Delete the stored record of ``key`` so that the task runs and stores a fresh result."""
+    store = task_ctx.result_store
+    storage = store.metadata_storage or store.result_storage
+    if storage is None:
+        from prefect.results import get_default_result_storage
+
+        storage = get_default_result_storage()
+    if isinstance(storage, LocalFileSystem):
+        storage._resolve_path(key).unlink(missing_ok=True)
+    else:  # other storages: overwrite is not possible from a policy; the run still rebuilds
+        logger.warning("cannot drop cache record %s from %s", key, type(storage).__name__)
+
+
+@dataclass
+class ArtifactCache(CachePolicy):
+    """Content-keyed cache policy for a task that writes one artifact.
+
+    Args:
+        inputs: Parameters holding input artifacts (paths, ``pkg://`` refs or ids); their
+            content, not their name, enters the key.
+        output: Parameter holding the output folder, checked before a cached result is used.
+        code: Modules (e.g. ``"lir_core.retrieve"``) whose source is part of the code version.
+        is_valid: ``is_valid(parameters) -> bool`` for outputs that are not a whole artifact
+            folder (e.g. one shard of a folder); defaults to a manifest check of ``output``.
+    """
+
+    inputs: tuple[str, ...] = ()
+    output: str = "out_dir"
+    code: tuple[str, ...] = ()
+    is_valid: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False)
+
+    def compute_key(
+        self, task_ctx: TaskRunContext, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
+        parts = {
+            "task": inspect.getsource(task_ctx.task.fn),
+            "code": {name: module_source_hash(name) for name in self.code},
+            "inputs": {name: fingerprint(inputs.get(name)) for name in self.inputs},
+            "params": {name: value for name, value in inputs.items() if name not in self.inputs},
+        }
+        key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=_jsonable).encode()).hexdigest()
+        valid = self.is_valid(inputs) if self.is_valid is not None else is_valid_artifact(inputs[self.output])
+        if not valid:
+            forget(task_ctx, key)
+        return key

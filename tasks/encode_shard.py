@@ -1,0 +1,76 @@
+"""Task: encode documents ``[start, stop)`` of a collection into one shard (Parquet + sidecar)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from prefect import task
+
+from lir_core.artifacts import sha256_file
+from lir_core.data.samples import DocSample
+from lir_core.retrieve.shards import (
+    ShardInfo, ShardSpec, docs_digest, encode_shard as encode, shard_is_valid, write_shard_manifest,
+)
+from tasks.caching import ArtifactCache
+from tasks.logs import run_logger
+from tasks.models import load_module, producer_of
+
+MODEL_CODE = ("lir_core.base", "lir_core.bi_encoder", "lir_core.models")
+# Test hook: seconds to wait before encoding each shard, so a test can kill a run mid-way.
+DELAY_ENV = "LIR_TEST_ENCODE_DELAY"
+
+
+def shard_done(params: Mapping[str, Any]) -> bool:
+    """The shard's sidecar exists and its Parquet file matches the recorded checksum."""
+    info = ShardInfo.read(params["out_dir"], params["shard"].shard_id)
+    path = Path(params["out_dir"]) / params["shard"].file
+    return info is not None and path.is_file() and sha256_file(path) == info.sha256
+
+
+def read_docs(docs: str, start: int, stop: int) -> list[DocSample]:
+    """Rows ``[start, stop)`` of a docs Parquet file (doc_id, doc), reading only the row groups needed."""
+    file = pq.ParquetFile(docs)
+    rows, first = [], 0
+    for group in range(file.num_row_groups):
+        count = file.metadata.row_group(group).num_rows
+        if first < stop and first + count > start:
+            table = file.read_row_group(group, columns=["doc_id", "doc"])
+            table = table.slice(max(start - first, 0), min(stop, first + count) - max(start, first))
+            rows += [DocSample(i, d) for i, d in zip(table.column("doc_id").to_pylist(), table.column("doc").to_pylist())]
+        first += count
+    return rows
+
+
+@task(cache_policy=ArtifactCache(inputs=("model", "docs"), code=("lir_core.retrieve.shards", *MODEL_CODE),
+                                 is_valid=shard_done), tags=["encode"])
+def encode_shard(model: str, docs: str, out_dir: str, shard: ShardSpec, batch_size: int = 32,
+                 precision: str = "fp32") -> str:
+    """Encode the shard's documents with a bi-encoder; returns the shard's Parquet path.
+
+    A shard that is already on disk, intact, from the same encoder and documents is kept.
+    """
+    logger = run_logger()
+    module, lock = load_module(model, "bi-encoder", precision)
+    part = read_docs(docs, shard.start, shard.stop)
+    digest = docs_digest((d.doc_id for d in part), (d.doc for d in part)).hexdigest()
+    if shard_is_valid(out_dir, shard.shard_id, producer_of(module), digest):
+        logger.info("shard %d is up to date", shard.shard_id)
+        return str(Path(out_dir) / shard.file)
+    time.sleep(float(os.environ.get(DELAY_ENV, "0")))
+    started = time.perf_counter()
+    with lock:
+        info = encode(module, part, out_dir, shard.shard_id, batch_size)
+    logger.info("encoded shard %d: %d docs in %.1f s", shard.shard_id, info.rows, time.perf_counter() - started)
+    return str(Path(out_dir) / info.file)
+
+
+@task
+def write_shards_manifest(out_dir: str, shard_ids: list[int]) -> str:
+    """List the finished shards (from their sidecars) in the folder's ``manifest.json``; returns ``out_dir``."""
+    write_shard_manifest(out_dir, shard_ids)
+    return str(out_dir)

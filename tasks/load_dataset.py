@@ -1,0 +1,44 @@
+"""Task: read a collection, queries and qrels (files or ``ir_datasets`` ids) into Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import task
+
+from lir_core.data.sources import iter_docs, iter_queries, load_qrels
+from tasks.artifacts import artifact_dir, fingerprint
+from tasks.caching import ArtifactCache
+from tasks.logs import run_logger
+from tasks.retry import retry_if_transient
+
+DOCS, QUERIES, QRELS = "docs.parquet", "queries.parquet", "qrels.parquet"
+
+
+@task(
+    cache_policy=ArtifactCache(inputs=("docs", "queries", "qrels"), code=("lir_core.data",)),
+    retries=2, retry_delay_seconds=10, retry_condition_fn=retry_if_transient,
+)
+def load_dataset(out_dir: str, docs: str | None = None, queries: str | None = None,
+                 qrels: str | None = None, docs_row_group: int = 10_000) -> str:
+    """Write ``docs.parquet`` (doc_id, doc), ``queries.parquet`` (query_id, query) and
+    ``qrels.parquet`` (query_id, doc_id, relevance) for the sources given; returns ``out_dir``."""
+    sources = {"docs": docs, "queries": queries, "qrels": qrels}
+    producer = {"task": "load_dataset", "sources": sources,
+                "inputs": {name: fingerprint(value) for name, value in sources.items()}}
+    with artifact_dir(out_dir, "dataset", producer) as tmp:
+        if docs:
+            rows = [(d.doc_id, d.doc) for d in iter_docs(docs)]
+            table = pa.table({"doc_id": [r[0] for r in rows], "doc": [r[1] for r in rows]})
+            pq.write_table(table, tmp / DOCS, row_group_size=docs_row_group)
+        if queries:
+            rows = [(q.query_id, q.query) for q in iter_queries(queries)]
+            pq.write_table(pa.table({"query_id": [r[0] for r in rows], "query": [r[1] for r in rows]}), tmp / QUERIES)
+        if qrels:
+            judged = [(q, d, r) for q, docs_ in (load_qrels(qrels) or {}).items() for d, r in docs_.items()]
+            pq.write_table(pa.table({"query_id": [j[0] for j in judged], "doc_id": [j[1] for j in judged],
+                                     "relevance": pa.array([j[2] for j in judged], pa.int32())}), tmp / QRELS)
+    run_logger().info("dataset written to %s (%s)", out_dir, ", ".join(sorted(p.name for p in Path(out_dir).iterdir())))
+    return str(out_dir)

@@ -1,0 +1,61 @@
+"""Task: search an index for every query; writes a run folder (Parquet + TREC + manifest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from prefect import task
+
+from lir_core.artifacts import Manifest
+from lir_core.retrieve.base import SearchConfig, SearchResult
+from lir_core.retrieve.bm25 import Bm25Retriever
+from lir_core.retrieve.faiss import FaissSearchConfig
+from lir_core.retrieve.plaid.config import ExhaustiveMaxSimSearchConfig, PlaidSearchConfig
+from lir_core.retrieve.runs import write_run
+from lir_core.retrieve.search import search as search_index
+from lir_core.retrieve.sparse import SeismicSearchConfig, SparseSearchConfig
+from tasks.artifacts import artifact_dir, fingerprint
+from tasks.caching import ArtifactCache
+from tasks.encode_shard import MODEL_CODE
+from tasks.logs import run_logger
+from tasks.models import load_module
+
+RUN_STEM = "run"  # run.parquet, run.run
+
+
+def search_config(index_type: str, k: int, settings: dict[str, Any]) -> SearchConfig:
+    """The search config class of an index family, with ``k`` and the family's settings."""
+    if index_type.startswith("faiss-"):
+        return FaissSearchConfig(k=k, **settings)
+    classes = {"sparse-inverted": SparseSearchConfig, "sparse-seismic": SeismicSearchConfig,
+               "plaid": PlaidSearchConfig, "maxsim-exhaustive": ExhaustiveMaxSimSearchConfig}
+    return classes.get(index_type, SearchConfig)(k=k, **settings)
+
+
+def read_queries(path: str) -> dict[str, str]:
+    frame = pd.read_parquet(path, columns=["query_id", "query"])
+    return dict(zip(frame["query_id"].astype(str), frame["query"]))
+
+
+@task(cache_policy=ArtifactCache(inputs=("index_dir", "queries", "model"), code=("lir_core.retrieve", *MODEL_CODE)))
+def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str | None = None,
+           batch_size: int = 32, config: dict[str, Any] | None = None, precision: str = "fp32",
+           tag: str = "lir") -> str:
+    """Retrieve the top ``k`` per query from ``index_dir`` (BM25, or any index family with the
+    bi-encoder ``model`` that built it); returns ``out_dir``."""
+    query_texts = read_queries(queries)
+    kind = Manifest.load(index_dir).kind
+    if kind == "bm25":
+        run = Bm25Retriever.load(index_dir).search(query_texts, k)
+        result = SearchResult(list(run), [list(d) for d in run.values()], [list(d.values()) for d in run.values()])
+    else:
+        module, lock = load_module(model, "bi-encoder", precision)
+        with lock:
+            result = search_index(module, index_dir, query_texts, search_config(kind, k, config or {}), batch_size)
+    producer = {"task": "search", "index_type": kind, "k": k, "config": config or {},
+                "inputs": {"index": fingerprint(index_dir), "queries": fingerprint(queries), "model": fingerprint(model)}}
+    with artifact_dir(out_dir, "run", producer) as tmp:
+        write_run(result, tmp / RUN_STEM, tag=tag)
+    run_logger().info("searched %d queries in %s (%s, k=%d)", len(query_texts), index_dir, kind, k)
+    return str(out_dir)
