@@ -171,3 +171,12 @@ def test_run_query_without_text(run_dataset, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"1 run queries have no text \(e.g. 'q2'\)"):
         with pytest.warns(UserWarning):
             run_dataset(queries=str(queries))
+
+
+def test_irds_backed_dataset_pickles_for_spawned_workers(scifact: str) -> None:
+    import pickle
+
+    dataset = RunDataset(scifact, depth=2)
+    first = dataset[0]
+    copy = pickle.loads(pickle.dumps(dataset))
+    assert copy[0].docs == first.docs
