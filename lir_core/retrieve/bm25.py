@@ -11,41 +11,19 @@ tokenizes queries as the saved one did. Runs are written with the project's run 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import bm25s
 
 from lir_core.data.readers import Run
+from lir_core.data.writers import atomic_directory
 from lir_core.retrieve.base import SearchResult
 from lir_core.retrieve.runs import RunFiles, write_run
 
 SETTINGS_NAME = "lir_bm25.json"
 STOPWORDS = "en"
-
-
-@contextmanager
-def _atomic_directory(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target`` that replaces it when the block succeeds.
-
-    A previous ``target`` is removed just before the rename (only that step is not atomic);
-    on error the temporary folder is removed and ``target`` is left as it was.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    temporary.mkdir()
-    try:
-        yield temporary
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(temporary, target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def write_run_files(
@@ -151,7 +129,7 @@ class Bm25Retriever:
         """Save the index into ``index_dir`` (replaced atomically) in ``bm25s``' format."""
         if not self._doc_ids:
             raise ValueError("nothing to save: no documents are indexed")
-        with _atomic_directory(Path(index_dir)) as temporary:
+        with atomic_directory(index_dir) as temporary:
             self._bm25.save(str(temporary), corpus=self._doc_ids, show_progress=False)
             settings = {"stopwords": STOPWORDS, "stemmer": "english" if self.stemmed else None}
             (temporary / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n")
