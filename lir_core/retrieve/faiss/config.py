@@ -171,6 +171,13 @@ class FaissPQIndexConfig(FaissTrainedIndexConfig):
         self.check_dim(dim)
         return f"PQ{self.num_subquantizers}x{self.n_bits}"
 
+    def new_index(self, num_docs: int, dim: int) -> faiss.Index:
+        index = super().new_index(num_docs, dim)
+        # The factory turns on polysemous training, which only serves Hamming-filtered search
+        # (not used here) and is the slowest part of training.
+        index.do_polysemous_training = False
+        return index
+
 
 @dataclass
 class FaissIVFPQIndexConfig(FaissIVFIndexConfig, FaissPQIndexConfig):
