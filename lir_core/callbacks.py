@@ -1,0 +1,439 @@
+"""Lightning callbacks that index, search and re-rank over the test loop.
+
+The module's ``test_step`` encodes or scores each batch (``inference_step``); these callbacks
+receive its outputs in ``on_test_batch_end``:
+
+- :class:`IndexCallback`: document embeddings of ``IndexBatch`` -> Parquet shards -> an index.
+- :class:`SearchCallback`: query embeddings of ``SearchBatch`` -> top-k from an index -> a run.
+- :class:`ReRankCallback`: scores of ``RankBatch`` documents -> a re-ranked run.
+
+Runs are written as Parquet and TREC files; when the batches carry qrels and the module has
+``evaluation_metrics``, each dataset's run is evaluated, logged and saved as JSON. The
+callbacks run in a single process (one device).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import pyarrow as pa
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from lir_core.artifacts import atomic_path, config_hash, write_text_atomic
+from lir_core.base.module import LightningIRModule
+from lir_core.bi_encoder.model import BiEncoderEmbedding
+from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.data.samples import IndexBatch, RankBatch, SearchBatch
+from lir_core.evaluate import evaluate_run, write_per_query
+from lir_core.retrieve.base import IndexConfig, SearchConfig, Searcher, SearchResult, indexer_for
+from lir_core.retrieve.runs import RunFiles, write_run
+from lir_core.retrieve.search import Retriever
+from lir_core.retrieve.shards import (
+    docs_digest,
+    embedding_kind,
+    embedding_table,
+    shard_is_valid,
+    shard_producer,
+    write_shard,
+    write_shard_manifest,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _single_process(trainer: L.Trainer, callback: Callback) -> None:
+    if trainer.world_size > 1:
+        raise ValueError(f"{type(callback).__name__} runs in a single process, the trainer has {trainer.world_size}")
+
+
+# --------------------------------------------------------------------------- indexing
+@dataclass
+class _ShardCounter:
+    """Assigns whole batches to shards: a shard is closed once it holds ``shard_size`` rows."""
+
+    shard_size: int
+    shard_id: int = -1
+    rows: int = 0
+
+    def assign(self, num_rows: int) -> int:
+        if self.shard_id < 0 or self.rows >= self.shard_size:
+            self.shard_id += 1
+            self.rows = 0
+        self.rows += num_rows
+        return self.shard_id
+
+    @property
+    def num_shards(self) -> int:
+        return self.shard_id + 1
+
+
+@dataclass
+class _ShardBuffer:
+    """Encoded rows of the shard being filled."""
+
+    shard_id: int
+    tables: list[pa.Table] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+
+class IndexCallback(Callback):
+    """Writes document embeddings to shards during the test loop, then builds an index.
+
+    Shards are whole batches of about ``shard_size`` documents, each written atomically
+    with its sidecar (see :mod:`lir_core.retrieve.shards`). Through
+    ``LightningIRTrainer.index`` indexing resumes: batches of shards that are already
+    finished (same documents, same encoder, intact) are not encoded again.
+
+    Args:
+        index_dir: Folder of the index (and, by default, of the shards).
+        index_config: Which index to build, e.g. ``FaissFlatIndexConfig()``.
+        shard_size: Documents per shard (rounded up to whole batches).
+        shards_dir: Folder of the shards; default ``index_dir / "shards"``. Keeping the
+            shards lets other index types be built without encoding again.
+
+    Example:
+        >>> callback = IndexCallback(index_dir="index", index_config=FaissFlatIndexConfig())  # doctest: +SKIP
+        >>> LightningIRTrainer(callbacks=[callback]).index(module, data_module)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path,
+        index_config: IndexConfig,
+        shard_size: int = 10_000,
+        shards_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        if shard_size < 1:
+            raise ValueError(f"shard_size must be >= 1, got {shard_size}")
+        self.index_dir = Path(index_dir)
+        self.index_config = index_config
+        self.shard_size = shard_size
+        self.shards_dir = Path(shards_dir) if shards_dir is not None else self.index_dir / "shards"
+        self._reset()
+
+    def _reset(self) -> None:
+        self._counter = _ShardCounter(self.shard_size)
+        self._resuming = False
+        self._pending: deque[int] = deque()
+        self._buffer: _ShardBuffer | None = None
+        self._producer: dict[str, Any] = {}
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """Check the module and world size and fingerprint the encoder (test stage only).
+
+        Raises:
+            TypeError: If the module is not a bi-encoder.
+            ValueError: If the trainer runs more than one process.
+        """
+        if stage != "test":
+            return
+        if not isinstance(pl_module, BiEncoderModule):
+            raise TypeError(f"IndexCallback needs a BiEncoderModule, got {type(pl_module).__name__}")
+        _single_process(trainer, self)
+        self._reset()
+        self._producer = shard_producer(pl_module)
+
+    def skip_finished(self, batches: Iterable[IndexBatch]) -> Iterator[IndexBatch]:
+        """Yield only the batches of shards that still need encoding.
+
+        Batches are held until their shard is complete, so that its documents can be
+        compared with the finished shard's sidecar; ``LightningIRTrainer.index`` wraps the
+        test dataloader with this.
+
+        Raises:
+            TypeError: If a batch is not an ``IndexBatch``.
+        """
+        self._resuming = True
+        held: list[IndexBatch] = []
+        held_shard = -1
+        digest = hashlib.sha256()
+        for batch in batches:
+            if not isinstance(batch, IndexBatch):
+                raise TypeError(f"indexing needs document batches (IndexBatch), got {type(batch).__name__}")
+            shard_id = self._counter.assign(len(batch.doc_ids))
+            if held and shard_id != held_shard:
+                yield from self._release(held_shard, held, digest.hexdigest())
+                held, digest = [], hashlib.sha256()
+            held_shard = shard_id
+            held.append(batch)
+            docs_digest(batch.doc_ids, batch.docs, digest)
+        if held:
+            yield from self._release(held_shard, held, digest.hexdigest())
+
+    def _release(self, shard_id: int, batches: list[IndexBatch], digest: str) -> Iterator[IndexBatch]:
+        if shard_is_valid(self.shards_dir, shard_id, self._producer, digest):
+            logger.info("shard %d is finished; skipping its %d batches", shard_id, len(batches))
+            return
+        for batch in batches:
+            self._pending.append(shard_id)
+            yield batch
+
+    def on_test_batch_end(
+        self,
+        trainer: L.Trainer,
+        pl_module: L.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+        dataloader_idx: int = 0,
+    ) -> None:
+        """Add the batch's document embeddings to the current shard; write shards as they fill."""
+        if not isinstance(batch, IndexBatch):
+            return
+        if dataloader_idx > 0:
+            raise ValueError("IndexCallback indexes one document dataset; give each collection its own index")
+        if not isinstance(outputs, BiEncoderEmbedding):
+            raise TypeError(f"IndexCallback expects document embeddings from test_step, got {type(outputs).__name__}")
+        shard_id = self._pending.popleft() if self._resuming else self._counter.assign(len(batch.doc_ids))
+        if self._buffer is not None and self._buffer.shard_id != shard_id:
+            self._flush()
+        if self._buffer is None:
+            self._buffer = _ShardBuffer(shard_id)
+        config = pl_module.config
+        self._buffer.tables.append(embedding_table(batch.doc_ids, outputs, embedding_kind(config), config))
+        docs_digest(batch.doc_ids, batch.docs, self._buffer.digest)
+
+    def _flush(self) -> None:
+        if self._buffer is None:
+            return
+        buffer, self._buffer = self._buffer, None
+        info = write_shard(
+            self.shards_dir, buffer.shard_id, pa.concat_tables(buffer.tables), buffer.digest.hexdigest(), self._producer
+        )
+        logger.info("wrote %s (%d documents)", self.shards_dir / info.file, info.rows)
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Write the last shard and the shard manifest, then build the index.
+
+        Raises:
+            ValueError: If no documents were seen.
+        """
+        self._flush()
+        if self._counter.num_shards == 0:
+            raise ValueError("IndexCallback saw no documents to index")
+        write_shard_manifest(self.shards_dir, range(self._counter.num_shards))
+        indexer_for(self.index_config).build(self.shards_dir, self.index_dir, self.index_config)
+
+
+# --------------------------------------------------------------------------- runs
+@dataclass
+class RunOutcome:
+    """The run of one dataset, where it was written, and its evaluation.
+
+    Attributes:
+        name: Dataset name (file-name safe), e.g. ``beir-scifact-test``.
+        result: Ranked documents per query.
+        metrics: Aggregated measures (empty when not evaluated).
+        files: Run files (None when no ``save_dir`` was given).
+    """
+
+    name: str
+    result: SearchResult
+    metrics: dict[str, float] = field(default_factory=dict)
+    files: RunFiles | None = None
+
+
+@dataclass
+class _RunAccumulator:
+    result: SearchResult = field(default_factory=lambda: SearchResult([], [], []))
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(
+        self,
+        query_ids: Sequence[str],
+        doc_ids: Sequence[Sequence[str]],
+        scores: Sequence[Sequence[float]],
+        qrels: Sequence[dict[str, int] | None],
+    ) -> None:
+        self.result.query_ids.extend(query_ids)
+        self.result.doc_ids.extend(list(ids) for ids in doc_ids)
+        self.result.scores.extend(list(values) for values in scores)
+        for query_id, judgements in zip(query_ids, qrels):
+            if judgements is not None:
+                self.qrels[query_id] = judgements
+
+
+def dataset_name(dataset: Any, dataloader_idx: int) -> str:
+    """A file-name-safe name for an inference dataset: its ``ir_datasets`` id with "/" -> "-",
+    its file's stem, or ``dataset-{idx}`` for datasets without a source."""
+    source = getattr(dataset, "query_dataset", None) or getattr(dataset, "run_path_or_id", None)
+    if not isinstance(source, str):
+        return f"dataset-{dataloader_idx}"
+    path = Path(source)
+    return path.stem if path.is_file() else source.replace("/", "-")
+
+
+class RunCallback(Callback):
+    """Collects a run per test dataloader; writes, evaluates and logs it at the end of the test epoch.
+
+    Args:
+        save_dir: Folder for ``{dataset}.parquet``, ``{dataset}.run`` (TREC),
+            ``{dataset}.metrics.json`` and ``{dataset}.per_query.parquet``; None writes nothing.
+        run_tag: Tag of the TREC run lines.
+
+    Attributes:
+        outcomes: Dataset name -> :class:`RunOutcome` of the last test run.
+    """
+
+    def __init__(self, save_dir: str | Path | None = None, run_tag: str = "lir_core") -> None:
+        super().__init__()
+        self.save_dir = Path(save_dir) if save_dir is not None else None
+        self.run_tag = run_tag
+        self.outcomes: dict[str, RunOutcome] = {}
+        self._runs: dict[int, _RunAccumulator] = {}
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """Start collecting (test stage only).
+
+        Raises:
+            ValueError: If the trainer runs more than one process.
+        """
+        if stage != "test":
+            return
+        _single_process(trainer, self)
+        self.outcomes, self._runs = {}, {}
+
+    def _accumulator(self, dataloader_idx: int) -> _RunAccumulator:
+        return self._runs.setdefault(dataloader_idx, _RunAccumulator())
+
+    def producer(self, pl_module: LightningIRModule) -> dict[str, Any]:
+        """What produced the runs, for the run folder's manifest."""
+        return {
+            "model": pl_module.model.source_path,
+            "model_type": pl_module.config.model_type,
+            "config_hash": config_hash(pl_module.config.to_dict()),
+        }
+
+    def on_test_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Write, evaluate and log every dataset's run."""
+        loaders = trainer.test_dataloaders
+        loaders = loaders if isinstance(loaders, Sequence) else [loaders]
+        for dataloader_idx, accumulator in sorted(self._runs.items()):
+            name = dataset_name(getattr(loaders[dataloader_idx], "dataset", None), dataloader_idx)
+            if name in self.outcomes:
+                name = f"{name}-{dataloader_idx}"
+            outcome = RunOutcome(name, accumulator.result)
+            if self.save_dir is not None:
+                outcome.files = write_run(
+                    accumulator.result, self.save_dir / name, self.run_tag, self.producer(pl_module)
+                )
+            outcome.metrics = self._evaluate(pl_module, name, accumulator)
+            self.outcomes[name] = outcome
+
+    def _evaluate(self, pl_module: L.LightningModule, name: str, accumulator: _RunAccumulator) -> dict[str, float]:
+        measures = list(getattr(pl_module, "evaluation_metrics", None) or [])
+        if not measures:
+            return {}
+        if not accumulator.qrels:
+            logger.warning("%s: no qrels; evaluation_metrics %s are not computed", name, measures)
+            return {}
+        evaluation = evaluate_run(accumulator.result.to_run(), accumulator.qrels, measures)
+        for measure, value in evaluation.aggregated.items():
+            logger.info("%s %s = %.4f", name, measure, value)
+            pl_module.log(f"{name}/{measure}", value, add_dataloader_idx=False)
+        if self.save_dir is not None:
+            report = {"dataset": name, "num_queries": len(accumulator.qrels), "metrics": evaluation.aggregated}
+            write_text_atomic(self.save_dir / f"{name}.metrics.json", json.dumps(report, indent=2) + "\n")
+            with atomic_path(self.save_dir / f"{name}.per_query.parquet") as tmp:
+                write_per_query(evaluation.per_query, tmp)
+        return evaluation.aggregated
+
+
+class SearchCallback(RunCallback):
+    """Retrieves the top-k documents for the queries of each ``SearchBatch`` from an index.
+
+    Args:
+        index_dir: Folder of an index built by ``IndexCallback`` (any index family).
+        search_config: How to search, e.g. ``FaissSearchConfig(k=10)``.
+        save_dir: Where to write runs and evaluations (see :class:`RunCallback`).
+        run_tag: Tag of the TREC run lines.
+
+    Example:
+        >>> callback = SearchCallback("index", FaissSearchConfig(k=10), save_dir="runs")  # doctest: +SKIP
+        >>> LightningIRTrainer(callbacks=[callback]).search(module, data_module)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path,
+        search_config: SearchConfig,
+        save_dir: str | Path | None = None,
+        run_tag: str = "lir_core",
+    ) -> None:
+        super().__init__(save_dir, run_tag)
+        self.index_dir = Path(index_dir)
+        self.search_config = search_config
+        self._searcher: Searcher | None = None
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """Start collecting; the index is opened at the first query batch.
+
+        Raises:
+            TypeError: If the module is not a bi-encoder.
+        """
+        super().setup(trainer, pl_module, stage)
+        if stage == "test":
+            if not isinstance(pl_module, BiEncoderModule):
+                raise TypeError(f"SearchCallback needs a BiEncoderModule, got {type(pl_module).__name__}")
+            self._searcher = None
+
+    def producer(self, pl_module: LightningIRModule) -> dict[str, Any]:
+        return {**super().producer(pl_module), "index_dir": str(self.index_dir), "search_config": asdict(self.search_config)}
+
+    def on_test_batch_end(
+        self,
+        trainer: L.Trainer,
+        pl_module: L.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+        dataloader_idx: int = 0,
+    ) -> None:
+        """Search the index with the batch's query embeddings."""
+        if not isinstance(batch, SearchBatch):
+            return
+        if self._searcher is None:
+            self._searcher = Retriever.open(pl_module, self.index_dir, self.search_config).searcher
+        doc_ids, scores = self._searcher.search_embeddings(outputs.embeddings, outputs.scoring_mask, self.search_config.k)
+        self._accumulator(dataloader_idx).add(batch.query_ids, doc_ids, scores, batch.qrels or [None] * len(batch.query_ids))
+
+
+class ReRankCallback(RunCallback):
+    """Re-ranks the documents of each ``RankBatch`` by the module's scores (bi- or cross-encoder).
+
+    Args:
+        save_dir: Where to write runs and evaluations (see :class:`RunCallback`).
+        run_tag: Tag of the TREC run lines.
+    """
+
+    def on_test_batch_end(
+        self,
+        trainer: L.Trainer,
+        pl_module: L.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+        dataloader_idx: int = 0,
+    ) -> None:
+        """Sort each query's documents by score."""
+        if not isinstance(batch, RankBatch):
+            return
+        scores = outputs.scores.detach().float().cpu()
+        doc_ids, doc_scores = [], []
+        for ids, query_scores in zip(batch.doc_ids, torch.split(scores, batch.num_docs)):
+            order = torch.argsort(query_scores, descending=True, stable=True).tolist()
+            doc_ids.append([ids[i] for i in order])
+            doc_scores.append(query_scores[order].tolist())
+        self._accumulator(dataloader_idx).add(
+            batch.query_ids, doc_ids, doc_scores, batch.qrels or [None] * len(batch.query_ids)
+        )
