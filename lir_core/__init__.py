@@ -37,3 +37,24 @@ __all__ = [
     "LightningIRConfig", "LightningIRModel", "LightningIRModule", "MonoConfig", "MonoModel",
     "MonoT5Config", "MonoT5Model", "SetEncoderConfig", "SetEncoderModel", "SpladeConfig", "SpladeModel",
 ]
+
+from lir_core.callbacks import IndexCallback, ReRankCallback, SearchCallback
+from lir_core.retrieve import (
+    FaissFlatIndexConfig,
+    FaissHNSWIndexConfig,
+    FaissIVFIndexConfig,
+    FaissIVFPQIndexConfig,
+    FaissPQIndexConfig,
+    FaissSearchConfig,
+    Retriever,
+    encode_collection,
+    exhaustive_search,
+    search,
+)
+from lir_core.trainer import LightningIRTrainer
+
+__all__ += [
+    "FaissFlatIndexConfig", "FaissHNSWIndexConfig", "FaissIVFIndexConfig", "FaissIVFPQIndexConfig",
+    "FaissPQIndexConfig", "FaissSearchConfig", "IndexCallback", "LightningIRTrainer", "ReRankCallback",
+    "Retriever", "SearchCallback", "encode_collection", "exhaustive_search", "search",
+]
