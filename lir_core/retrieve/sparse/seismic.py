@@ -98,7 +98,6 @@ class SeismicSearcher(Searcher):
         search_config: A ``SeismicSearchConfig`` (None: defaults); ``k`` comes with each call.
         module: The query encoder; when given it must encode like the index's encoder.
         verify: Check the files' checksums when opening.
-        num_threads: Threads for batched search (0: Seismic's default, all cores).
 
     Raises:
         As ``SparseSearcher``; ImportError without ``pyseismic-lsr``.
@@ -112,7 +111,6 @@ class SeismicSearcher(Searcher):
         search_config: SearchConfig | None = None,
         module: BiEncoderModule | None = None,
         verify: bool = True,
-        num_threads: int = 0,
     ) -> None:
         seismic = import_seismic()
         search_config = search_config or SeismicSearchConfig()
@@ -125,7 +123,6 @@ class SeismicSearcher(Searcher):
         self.num_docs = int(stored.facts["num_docs"])
         self.index = seismic.SeismicIndex.load(str(stored.directory / SEISMIC_FILE))
         self.search_config = search_config
-        self.num_threads = num_threads
         self._string_dtype = seismic.get_seismic_string()
 
     def search_embeddings(
@@ -139,13 +136,15 @@ class SeismicSearcher(Searcher):
         k = clamp_k(self.search_config.k if k is None else k, self.num_docs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        rows = [queries.row(position) for position in range(len(queries))]
-        results = self.index.batch_search(
-            np.array([str(position) for position in range(len(queries))], dtype=self._string_dtype),
-            [term_ids.astype(str).astype(self._string_dtype) for term_ids, _ in rows],
-            [weights.astype(np.float32) for _, weights in rows],
-            k, self.search_config.query_cut, self.search_config.heap_factor, num_threads=self.num_threads,
-        )
+        # One ``search`` call per query: pyseismic-lsr 0.5.4's ``batch_search`` intermittently
+        # returned other documents than ``search`` for the same queries and index.
+        results = []
+        for position in range(len(queries)):
+            term_ids, weights = queries.row(position)
+            results.append(self.index.search(
+                str(position), term_ids.astype(str).astype(self._string_dtype), weights.astype(np.float32),
+                k, self.search_config.query_cut, self.search_config.heap_factor,
+            ))
         doc_ids = [[doc_id for _, _, doc_id in result] for result in results]
         scores = [[float(score) for _, score, _ in result] for result in results]
         return doc_ids, scores
