@@ -259,7 +259,7 @@ class _RunAccumulator:
         self.result.doc_ids.extend(list(ids) for ids in doc_ids)
         self.result.scores.extend(list(values) for values in scores)
         for query_id, judgements in zip(query_ids, qrels):
-            if judgements is not None:
+            if judgements:  # unjudged queries (None or no judgements) are not evaluated
                 self.qrels[query_id] = judgements
 
 
@@ -342,7 +342,7 @@ class RunCallback(Callback):
             logger.info("%s %s = %.4f", name, measure, value)
             pl_module.log(f"{name}/{measure}", value, add_dataloader_idx=False)
         if self.save_dir is not None:
-            report = {"dataset": name, "num_queries": len(accumulator.qrels), "metrics": evaluation.aggregated}
+            report = {"dataset": name, "num_judged_queries": len(accumulator.qrels), "metrics": evaluation.aggregated}
             write_text_atomic(self.save_dir / f"{name}.metrics.json", json.dumps(report, indent=2) + "\n")
             with atomic_path(self.save_dir / f"{name}.per_query.parquet") as tmp:
                 write_per_query(evaluation.per_query, tmp)

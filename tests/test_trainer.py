@@ -105,7 +105,7 @@ def test_index_then_search_with_the_datamodule_as_in_the_paper(module, tmp_path)
         "manifest.json", "queries.metrics.json", "queries.parquet", "queries.per_query.parquet", "queries.run",
     ]
     report = json.loads((runs / "queries.metrics.json").read_text())
-    assert report["metrics"] == pytest.approx(metrics) and report["num_queries"] == 3
+    assert report["metrics"] == pytest.approx(metrics) and report["num_judged_queries"] == 3
     assert len((runs / "queries.run").read_text().splitlines()) == 30
 
 

@@ -35,13 +35,16 @@ from lir_core.retrieve.shards import (
     SparseShard,
     encode_collection,
     encode_shard,
+    ensure_shard,
     plan_shards,
+    write_shard_manifest,
 )
 
 __all__ = [
     "DenseShard", "FaissFlatIndexConfig", "FaissHNSWIndexConfig", "FaissIVFIndexConfig", "FaissIVFPQIndexConfig",
     "FaissPQIndexConfig", "FaissSearchConfig", "FaissSearcher", "IndexConfig", "Indexer", "MultiVectorShard",
     "Retriever", "RunFiles", "SearchConfig", "SearchResult", "Searcher", "ShardInfo", "ShardSet", "ShardSpec",
-    "SparseShard", "encode_collection", "encode_shard", "exhaustive_search", "indexer_for", "plan_shards",
-    "read_run", "search", "searcher_class_for", "validate_run_doc_ids", "write_run",
+    "SparseShard", "encode_collection", "encode_shard", "ensure_shard", "exhaustive_search", "indexer_for",
+    "plan_shards", "read_run", "search", "searcher_class_for", "validate_run_doc_ids", "write_run",
+    "write_shard_manifest",
 ]

@@ -324,6 +324,21 @@ def write_shard_manifest(out_dir: str | Path, shard_ids: Sequence[int]) -> Manif
     return manifest
 
 
+def ensure_shard(
+    module: BiEncoderModule, docs: Sequence[DocSample], out_dir: str | Path, shard_id: int, batch_size: int = 32
+) -> ShardInfo:
+    """Encode a shard unless a valid one is already there: the unit of work of parallel workers.
+
+    A shard is (re-)encoded when its sidecar is missing, its checksum does not match, it
+    encodes other documents, or another encoder (weights, config, precision) produced it.
+    """
+    digest = docs_digest((d.doc_id for d in docs), (d.doc for d in docs)).hexdigest()
+    if shard_is_valid(out_dir, shard_id, shard_producer(module), digest):
+        logger.info("%s is up to date", Path(out_dir) / shard_file_name(shard_id))
+        return ShardInfo.read(out_dir, shard_id)  # type: ignore[return-value]
+    return encode_shard(module, docs, out_dir, shard_id, batch_size)
+
+
 def encode_collection(
     module: BiEncoderModule,
     docs: Sequence[DocSample],
@@ -331,22 +346,11 @@ def encode_collection(
     shard_size: int = 1000,
     batch_size: int = 32,
 ) -> "ShardSet":
-    """Encode a collection into shards, skipping shards that are already finished and valid.
-
-    A shard is (re-)encoded when its sidecar is missing, its checksum does not match, it
-    encodes other documents, or another encoder (weights, config, precision) produced it.
-    ``manifest.json`` is written at the end.
-    """
-    out_dir = Path(out_dir)
-    producer = shard_producer(module)
+    """Encode a collection into shards, skipping shards that are already finished and valid
+    (see :func:`ensure_shard`), then write ``manifest.json``."""
     specs = plan_shards(len(docs), shard_size)
     for spec in specs:
-        part = [docs[i] for i in range(spec.start, spec.stop)]
-        digest = docs_digest((d.doc_id for d in part), (d.doc for d in part)).hexdigest()
-        if shard_is_valid(out_dir, spec.shard_id, producer, digest):
-            logger.info("%s is up to date", out_dir / spec.file)
-            continue
-        encode_shard(module, part, out_dir, spec.shard_id, batch_size)
+        ensure_shard(module, [docs[i] for i in range(spec.start, spec.stop)], out_dir, spec.shard_id, batch_size)
     write_shard_manifest(out_dir, [spec.shard_id for spec in specs])
     return ShardSet.load(out_dir, verify=False)
 

@@ -206,3 +206,20 @@ def test_fine_tuned_weights_make_shards_stale(bi_encoder, small_docs, tmp_path, 
 def test_load_without_manifest_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="no manifest.json"):
         ShardSet.load(tmp_path)
+
+
+def test_parallel_workers_encode_shards_then_one_manifest(bi_encoder, small_docs, tmp_path, counted_encodes) -> None:
+    """Workers (Dask, Ray, Prefect tasks) each ensure their shard; the manifest comes from the sidecars."""
+    module = bi_encoder()
+    specs = plan_shards(len(small_docs), 25)
+    for spec in reversed(specs):  # any order, as independent workers would finish
+        shards_module.ensure_shard(module, small_docs[spec.start : spec.stop], tmp_path, spec.shard_id)
+    assert counted_encodes == [2, 1, 0]
+    assert not (tmp_path / "manifest.json").exists()
+    shards_module.write_shard_manifest(tmp_path, [spec.shard_id for spec in specs])
+    shard_set = ShardSet.load(tmp_path)
+    assert [d for b in shard_set.iter_batches() for d in b.doc_ids] == [d.doc_id for d in small_docs]
+    info = shards_module.ensure_shard(module, small_docs[:25], tmp_path, 0)
+    assert counted_encodes == [2, 1, 0] and info.rows == 25
+    with pytest.raises(FileNotFoundError, match="shard-00003.json"):
+        shards_module.write_shard_manifest(tmp_path, [0, 3])
