@@ -16,6 +16,7 @@ from lir_core.data.samples import DocSample
 from lir_core.retrieve.shards import (
     ShardInfo, ShardSpec, docs_digest, encode_shard as encode, shard_is_valid, write_shard_manifest,
 )
+from tasks.artifacts import load_manifest
 from tasks.caching import ArtifactCache
 from tasks.logs import run_logger
 from tasks.models import load_module, producer_of
@@ -71,6 +72,13 @@ def encode_shard(model: str, docs: str, out_dir: str, shard: ShardSpec, batch_si
 
 @task
 def write_shards_manifest(out_dir: str, shard_ids: list[int]) -> str:
-    """List the finished shards (from their sidecars) in the folder's ``manifest.json``; returns ``out_dir``."""
-    write_shard_manifest(out_dir, shard_ids)
+    """List the finished shards (from their sidecars) in the folder's ``manifest.json``; returns ``out_dir``.
+
+    An up-to-date manifest is left alone, so an unchanged shard folder is not touched at all.
+    """
+    manifest, infos = load_manifest(out_dir), [ShardInfo.read(out_dir, shard_id) for shard_id in shard_ids]
+    current = manifest is not None and set(manifest.files) == {info.file for info in infos if info} and all(
+        info is not None and manifest.files[info.file].sha256 == info.sha256 for info in infos)
+    if not current:
+        write_shard_manifest(out_dir, shard_ids)
     return str(out_dir)

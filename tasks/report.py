@@ -1,34 +1,45 @@
-"""Task: gather the evaluations of all systems into one summary (DVC metrics, plot CSVs, table)."""
+"""Task: gather the evaluations of all systems into one summary (DVC metrics, plot CSVs and PNGs, table)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 from prefect import task
 
-from lir_core.evaluate import ExperimentTable, read_per_query
+from lir_core.evaluate import ExperimentTable, plot_per_query_differences, read_per_query
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.evaluate import METRICS, PER_QUERY
 
-SUMMARY_FILES = ("metrics.json", "metrics.csv", "per_query.csv", "table.md")
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 @task(cache_policy=ArtifactCache(inputs=("evaluations",), code=("lir_core.evaluate",)))
 def summarize(evaluations: dict[str, str], out_dir: str, dataset: str, baseline: str | None = None) -> str:
-    """Write ``metrics.json`` ({system: {measure: value}}), ``metrics.csv`` (one row per system
-    and measure, with the paired t-test against ``baseline``), ``per_query.csv`` (query x system
-    per measure, for plots) and ``table.md``; returns ``out_dir``."""
+    """Write into ``out_dir``: ``metrics.json`` ({system: {measure: value}}, for ``dvc metrics``),
+    ``systems.csv`` (system x measure) and ``per_query.csv`` (query x system on the first measure)
+    for ``dvc plots``, ``comparisons.csv`` (paired t-tests against ``baseline``), ``table.md`` and
+    a PNG of per-query differences to the baseline per system; returns ``out_dir``."""
     metrics = {system: json.loads(Path(path, METRICS).read_text()) for system, path in evaluations.items()}
     per_query = pd.concat([read_per_query(Path(path, PER_QUERY)).assign(system=system, dataset=dataset)
                            for system, path in evaluations.items()], ignore_index=True)
-    table = ExperimentTable(per_query, baseline or next(iter(evaluations)))
+    baseline = baseline or next(iter(evaluations))
+    table, first = ExperimentTable(per_query, baseline), per_query["measure"].iloc[0]
     with artifact_dir(out_dir, "summary", {"task": "summarize", "inputs": fingerprint(evaluations)}) as tmp:
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-        table.write_csv(tmp / "metrics.csv")
-        wide = per_query.pivot_table(index=["measure", "query_id"], columns="system", values="value")
-        wide.reset_index().to_csv(tmp / "per_query.csv", index=False)
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        pd.DataFrame(metrics).T.rename_axis("system").to_csv(tmp / "systems.csv")
+        per_query[per_query["measure"] == first].pivot(index="query_id", columns="system", values="value") \
+            .reindex(columns=list(evaluations)).to_csv(tmp / "per_query.csv")
+        table.write_csv(tmp / "comparisons.csv")
         table.write_markdown(tmp / "table.md")
+        frames = {system: frame for system, frame in per_query.groupby("system")}
+        for system in evaluations:
+            if system != baseline:
+                plot_per_query_differences(frames[system], frames[baseline], first,
+                                           tmp / f"{slug(system)}-vs-{slug(baseline)}.png", system, baseline)
     return str(out_dir)

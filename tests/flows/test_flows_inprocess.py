@@ -1,0 +1,81 @@
+"""Stage flows and the pipeline in this process, under the session's Prefect test server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from prefect.client.orchestration import get_client
+
+from flows.evaluate import evaluate_flow
+from flows.index import index_flow
+from flows.pipeline import pipeline
+from tasks.artifacts import is_valid_artifact
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def manifest_mtimes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("manifest.json")}
+
+
+async def artifact_keys() -> set[str]:
+    async with get_client() as client:
+        return {artifact.key for artifact in await client.read_artifacts() if artifact.key}
+
+
+def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    params = write_params()
+    root = tmp_path / "artifacts"
+    summary = Path(pipeline(params_file=str(params)))
+    metrics = json.loads((summary / "metrics.json").read_text())
+    assert list(metrics) == ["bm25", "minilm", "bm25-minilm"]
+    assert metrics["bm25"]["nDCG@10"] > 0.5  # BM25 on the tiny slice is far from random
+    for folder in ("data", "shards/minilm", "index/minilm", "index/bm25", "runs/bm25", "runs/minilm",
+                   "reranked/bm25-minilm", "eval/bm25", "summary"):
+        assert is_valid_artifact(root / folder), folder
+    import asyncio
+
+    assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm"} <= asyncio.run(artifact_keys())
+
+    before = manifest_mtimes(root)
+    pipeline(params_file=str(params))
+    assert manifest_mtimes(root) == before  # nothing was rewritten: every task came from the cache
+
+
+def test_damaged_artifacts_are_rebuilt_and_unchanged_ones_reused(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    params = str(write_params())
+    root = tmp_path / "artifacts"
+    pipeline(params_file=params)
+    before = manifest_mtimes(root)
+    index_bytes = (root / "index/minilm/index.faiss").read_bytes()
+    import shutil
+
+    shutil.rmtree(root / "index/minilm")
+    index_flow(params_file=params)
+    assert (root / "index/minilm/index.faiss").read_bytes() == index_bytes
+    after = manifest_mtimes(root)
+    assert after["index/minilm/manifest.json"] != before["index/minilm/manifest.json"]
+    assert after["shards/minilm/manifest.json"] >= before["shards/minilm/manifest.json"]
+    assert {k: v for k, v in after.items() if not k.startswith(("index/minilm", "shards"))} == \
+        {k: v for k, v in before.items() if not k.startswith(("index/minilm", "shards"))}
+
+    (root / "eval/minilm/metrics.json").write_text('{"nDCG@10": 1.0}\n')  # corrupt: checksum mismatch
+    evaluate_flow(params_file=params)
+    assert is_valid_artifact(root / "eval/minilm")
+    assert json.loads((root / "eval/minilm/metrics.json").read_text())["nDCG@10"] < 1.0
+    assert manifest_mtimes(root)["eval/bm25/manifest.json"] == before["eval/bm25/manifest.json"]
+
+
+def test_search_param_change_reruns_search_only(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    pipeline(params_file=str(write_params()))
+    before = manifest_mtimes(root)
+    pipeline(params_file=str(write_params(**{"search.minilm.k": 3})))
+    after = manifest_mtimes(root)
+    changed = {key for key in after if after[key] != before.get(key)}
+    assert changed == {"runs/minilm/manifest.json", "eval/minilm/manifest.json", "summary/manifest.json"}
+    assert pd.read_parquet(root / "runs/minilm/run.parquet").groupby("query_id").size().max() == 3
