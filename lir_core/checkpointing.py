@@ -7,13 +7,15 @@ Lightning IR config and tokenizer) that ``BiEncoderModule(path)`` /
 * ``<dirpath>/last``: after training, and every ``every_n_train_steps`` steps;
 * ``<dirpath>/best``: whenever the ``monitor`` metric (e.g. ``val/nDCG@10``) improves.
 
-Folders are written beside their target and renamed into place, so a crash while saving
-never leaves a half-written model.
+Folders are staged beside their target and renamed into place, so a crash while saving
+never leaves a half-written model under ``last`` or ``best``.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +23,6 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback
 
 from lir_core.base.module import LightningIRModule
-from lir_core.data.writers import atomic_directory
 
 STATE_NAME = "trainer_state.json"
 
@@ -118,8 +119,18 @@ class SavePretrainedCallback(Callback):
 
 
 def save_folder_atomically(module: LightningIRModule, target: Path, state: dict[str, Any]) -> None:
-    """Write ``module.save_pretrained`` plus ``trainer_state.json`` into ``target``, replacing
-    any previous folder only once the new one is complete."""
-    with atomic_directory(target) as staging:
+    """Write ``module.save_pretrained`` plus ``trainer_state.json`` into ``target``.
+
+    The folder is staged beside ``target``; a previous ``target`` is removed only once the
+    new folder is complete, just before the rename.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
         module.save_pretrained(staging)
         (staging / STATE_NAME).write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

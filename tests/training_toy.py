@@ -40,6 +40,11 @@ class ToyCollection:
     run: Path
     tuples: Path
 
+    @classmethod
+    def at(cls, directory: Path) -> "ToyCollection":
+        """The file paths of a toy collection in ``directory``."""
+        return cls(*(directory / name for name in ("docs.tsv", "queries.tsv", "qrels.txt", "run.txt", "tuples.jsonl")))
+
 
 def write_toy_collection(directory: Path, num_negatives: int = 3) -> ToyCollection:
     """Write the toy collection into ``directory``.
@@ -48,8 +53,7 @@ def write_toy_collection(directory: Path, num_negatives: int = 3) -> ToyCollecti
     documents that are not it, so a trained model has something to improve.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    paths = ToyCollection(*(directory / name for name in
-                            ("docs.tsv", "queries.tsv", "qrels.txt", "run.txt", "tuples.jsonl")))
+    paths = ToyCollection.at(directory)
     paths.docs.write_text("".join(f"{doc_id}\t{text}\n" for doc_id, text in DOCS.items()))
     paths.queries.write_text("".join(f"{qid}\t{text}\n" for qid, (text, _) in QUERIES.items()))
     paths.qrels.write_text("".join(f"{qid} 0 {positive} 1\n" for qid, (_, positive) in QUERIES.items()))

@@ -123,6 +123,13 @@ class LightningIRModule(L.LightningModule):
         """Score a training batch with gradients (see subclasses)."""
         raise NotImplementedError(f"{type(self).__name__} must implement training_output")
 
+    def setup(self, stage: str) -> None:
+        """Before fitting, freeze the backbone's pooler (BERT/RoBERTa ``pooler``): no Lightning
+        IR score uses it, and DDP fails on trainable parameters that get no gradient."""
+        pooler = getattr(self.model.backbone, "pooler", None)
+        if stage == "fit" and isinstance(pooler, torch.nn.Module):
+            pooler.requires_grad_(False)
+
     def on_fit_start(self) -> None:
         """Switch to train mode (dropout on): loaded models start in eval mode and Lightning
         keeps the mode it finds (validation restores it afterwards)."""
