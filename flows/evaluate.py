@@ -11,7 +11,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS, artifact_key
+from flows.common import DEFAULT_PARAMS, artifact_key, require
 from flows.params import load_params
 from tasks.evaluate import evaluate
 from tasks.report import summarize
@@ -21,6 +21,9 @@ from tasks.report import summarize
 def evaluate_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
     """Evaluate all runs of the params and summarise them in ``<artifacts>/summary``; returns that folder."""
     p = load_params(params_file, overrides)
+    require(p.data_dir, "load_dataset", params_file)
+    for system in p.systems:
+        require(p.run_dir(system), "re_rank" if system in p.re_rank else "search", params_file)
     futures = {system: evaluate.submit(str(p.run_dir(system)), p.qrels_file(), p.evaluate.measures,
                                        str(p.eval_dir(system)), system=system) for system in p.systems}
     evaluations = {system: future.result() for system, future in futures.items()}

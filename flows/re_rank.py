@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS
+from flows.common import DEFAULT_PARAMS, require
 from flows.params import load_params
 from tasks.re_rank import re_rank
 
@@ -17,6 +17,9 @@ from tasks.re_rank import re_rank
 def re_rank_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Run the params' ``re_rank`` section in order (a system may re-rank an earlier one)."""
     p = load_params(params_file, overrides)
+    require(p.data_dir, "load_dataset", params_file)
+    for source in {s.run for s in p.re_rank.values()} & set(p.search):
+        require(p.run_dir(source), "search", params_file)
     runs = {}
     for system, settings in p.re_rank.items():
         model = p.model(settings.model)

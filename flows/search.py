@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS
+from flows.common import DEFAULT_PARAMS, require
 from flows.params import load_params
 from tasks.search import search
 
@@ -17,6 +17,9 @@ from tasks.search import search
 def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Run the params' ``search`` section; returns {system: run folder}."""
     p = load_params(params_file, overrides)
+    require(p.data_dir, "load_dataset", params_file)
+    for key in {s.index for s in p.search.values()}:
+        require(p.index_dir(key), "index", params_file)
     futures = {}
     for system, settings in p.search.items():
         model_key = p.index[settings.index].model

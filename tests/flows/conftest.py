@@ -8,17 +8,13 @@ home and result storage live in a temporary folder, never in the project's ``.pr
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).parents[2]
-TINY_DATA = Path(__file__).parent / "data" / "scifact-tiny"
+from flow_helpers import ROOT, tiny_params_dict
 
 
 @pytest.fixture(scope="session")
@@ -51,22 +47,6 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 os.environ[key] = value
 
 
-def tiny_params_dict(artifacts: Path, model: Path, **changes: Any) -> dict[str, Any]:
-    """``params/tiny.yaml`` with a tiny random model, data paths made absolute and ``artifacts`` in tmp."""
-    values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
-    values["artifacts"] = str(artifacts)
-    values["dataset"] = {key: str(ROOT / path) for key, path in values["dataset"].items()}
-    values["models"]["minilm"]["path"] = str(model)
-    values["re_rank"]["bm25-minilm"]["depth"] = 5
-    for dotted, value in changes.items():
-        target = values
-        *parents, last = dotted.split(".")
-        for part in parents:
-            target = target[part]
-        target[last] = value
-    return values
-
-
 @pytest.fixture
 def write_params(tmp_path: Path, tiny_backbone: Callable[..., Path]) -> Callable[..., Path]:
     """Factory: ``write_params(name="p", artifacts=..., **{"index.minilm.shard_size": 8})`` -> params file."""
@@ -78,11 +58,3 @@ def write_params(tmp_path: Path, tiny_backbone: Callable[..., Path]) -> Callable
         return path
 
     return write
-
-
-def run_flow(module: str, params: Path, *extra: str, env: dict[str, str] | None = None,
-             timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``python -m flows.<module> --params <params> ...`` in the project root (bounded in time)."""
-    return subprocess.run([sys.executable, "-m", f"flows.{module}", "--params", str(params), *extra],
-                          cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=timeout)

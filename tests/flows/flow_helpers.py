@@ -1,0 +1,37 @@
+"""Helpers for the flow tests (imported by conftest and tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).parents[2]
+
+
+def tiny_params_dict(artifacts: Path, model: Path, **changes: Any) -> dict[str, Any]:
+    """``params/tiny.yaml`` with a tiny random model, data paths made absolute and ``artifacts`` in tmp."""
+    values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
+    values["artifacts"] = str(artifacts)
+    values["dataset"] = {key: str(ROOT / path) for key, path in values["dataset"].items()}
+    values["models"]["minilm"]["path"] = str(model)
+    values["re_rank"]["bm25-minilm"]["depth"] = 5
+    for dotted, value in changes.items():
+        target = values
+        *parents, last = dotted.split(".")
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return values
+
+
+def run_flow(module: str, params: Path, *extra: str, env: dict[str, str] | None = None,
+             timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m flows.<module> --params <params> ...`` in the project root (bounded in time)."""
+    return subprocess.run([sys.executable, "-m", f"flows.{module}", "--params", str(params), *extra],
+                          cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)

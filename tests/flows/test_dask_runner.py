@@ -1,0 +1,49 @@
+"""The index flow on a local Dask cluster writes the same shards as the default thread runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flows.index import index_flow
+from flows.load_dataset import load_dataset_flow
+from flows.params import RunnerParams
+from flows.runners import make_task_runner
+from lir_core.artifacts import Manifest
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+
+
+def shard_checksums(shards: Path) -> dict[str, str]:
+    manifest = Manifest.load(shards)
+    assert manifest is not None
+    return {name: entry.sha256 for name, entry in manifest.files.items()}
+
+
+def test_dask_local_cluster_matches_thread_runner(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    pytest.importorskip("prefect_dask")
+    runs = {}
+    for runner in ("thread", "dask"):
+        params = str(write_params(runner, artifacts=tmp_path / runner, **{"index.minilm.shard_size": 12}))
+        load_dataset_flow(params_file=params)
+        task_runner = make_task_runner(RunnerParams(type=runner, workers=2))
+        index_flow.with_options(task_runner=task_runner)(params_file=params)
+        runs[runner] = shard_checksums(tmp_path / runner / "shards" / "minilm")
+    assert len(runs["thread"]) == 4 and runs["dask"] == runs["thread"]
+    index = "index/minilm/index.faiss"
+    assert (tmp_path / "dask" / index).read_bytes() == (tmp_path / "thread" / index).read_bytes()
+
+
+def test_ray_local_cluster_matches_thread_runner(write_params: Callable[..., Path], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("prefect_ray")  # optional: pip install prefect-ray
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    runs = {}
+    for runner in ("thread", "ray"):
+        params = str(write_params(runner, artifacts=tmp_path / runner, **{"index.minilm.shard_size": 24}))
+        load_dataset_flow(params_file=params)
+        index_flow.with_options(task_runner=make_task_runner(RunnerParams(type=runner, workers=2)))(params_file=params)
+        runs[runner] = shard_checksums(tmp_path / runner / "shards" / "minilm")
+    assert len(runs["thread"]) == 2 and runs["ray"] == runs["thread"]
