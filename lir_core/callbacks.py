@@ -388,7 +388,11 @@ class SearchCallback(RunCallback):
             self._searcher = None
 
     def producer(self, pl_module: LightningIRModule) -> dict[str, Any]:
-        return {**super().producer(pl_module), "index_dir": str(self.index_dir), "search_config": asdict(self.search_config)}
+        return {
+            **super().producer(pl_module),
+            "index_dir": str(self.index_dir),
+            "search_config": asdict(self.search_config),
+        }
 
     def on_test_batch_end(
         self,
@@ -404,8 +408,10 @@ class SearchCallback(RunCallback):
             return
         if self._searcher is None:
             self._searcher = Retriever.open(pl_module, self.index_dir, self.search_config).searcher
-        doc_ids, scores = self._searcher.search_embeddings(outputs.embeddings, outputs.scoring_mask, self.search_config.k)
-        self._accumulator(dataloader_idx).add(batch.query_ids, doc_ids, scores, batch.qrels or [None] * len(batch.query_ids))
+        k = self.search_config.k
+        doc_ids, scores = self._searcher.search_embeddings(outputs.embeddings, outputs.scoring_mask, k)
+        qrels = batch.qrels or [None] * len(batch.query_ids)
+        self._accumulator(dataloader_idx).add(batch.query_ids, doc_ids, scores, qrels)
 
 
 class ReRankCallback(RunCallback):

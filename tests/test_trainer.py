@@ -21,7 +21,9 @@ from lir_core.evaluate import evaluate_run
 from lir_core.retrieve import FaissFlatIndexConfig, FaissSearchConfig, ShardSet, encode_collection, search
 from lir_core.trainer import LightningIRTrainer
 
-WORDS = "berlin paris capital germany france vitamin bone loss aspirin heart protein gene cancer dog fox retrieval".split()
+WORDS = (
+    "berlin paris capital germany france vitamin bone loss aspirin heart protein gene cancer dog fox retrieval"
+).split()
 DOCS = [
     DocSample(f"d{i}", " ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(3 + i % 5)) + f" {WORDS[i % 16]}")
     for i in range(40)
@@ -179,3 +181,24 @@ def test_trainer_verbs_check_their_callback_and_module(module, tiny_backbone, tm
     with pytest.raises(TypeError, match="needs a BiEncoderModule"):
         LightningIRTrainer(callbacks=[SearchCallback(tmp_path, FaissSearchConfig())]).search(cross, dataloaders=loader)
     assert LightningIRTrainer().logger is None and not LightningIRTrainer().checkpoint_callbacks
+
+
+def test_search_writes_one_run_per_query_dataset(module, tmp_path) -> None:
+    docs, queries, qrels = write_files(tmp_path)
+    index_dir = tmp_path / "index"
+    LightningIRTrainer(callbacks=[IndexCallback(index_dir, FaissFlatIndexConfig())]).index(
+        module, dataloaders=DataLoader(DOCS, batch_size=8, collate_fn=collate_docs)
+    )
+    other = tmp_path / "other.tsv"
+    other.write_text("x1\tparis france\n")
+    data_module = LightningIRDataModule(
+        inference_datasets=[QueryDataset(str(queries), qrels=str(qrels)), QueryDataset(str(other))],
+        inference_batch_size=2,
+    )
+    callback = SearchCallback(index_dir, FaissSearchConfig(k=4), save_dir=tmp_path / "runs")
+    outcomes = LightningIRTrainer(callbacks=[callback]).search(module, data_module)
+    assert sorted(outcomes) == ["other", "queries"]
+    assert outcomes["other"].result.query_ids == ["x1"] and outcomes["queries"].result.query_ids == list(QUERIES)
+    assert outcomes["other"].metrics == {} and outcomes["queries"].metrics == {}  # no evaluation_metrics
+    assert len((tmp_path / "runs" / "other.run").read_text().splitlines()) == 4
+    assert len((tmp_path / "runs" / "queries.run").read_text().splitlines()) == 12

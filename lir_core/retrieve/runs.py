@@ -20,7 +20,9 @@ from lir_core.artifacts import Manifest, atomic_path
 from lir_core.retrieve.base import SearchResult
 
 RUN_COLUMNS = ("query_id", "doc_id", "rank", "score")
-RUN_SCHEMA = pa.schema([("query_id", pa.string()), ("doc_id", pa.string()), ("rank", pa.int32()), ("score", pa.float64())])
+RUN_SCHEMA = pa.schema(
+    [("query_id", pa.string()), ("doc_id", pa.string()), ("rank", pa.int32()), ("score", pa.float64())]
+)
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,8 @@ def test_empty_queries_and_wrong_configs_are_clear_errors(bi_encoder, small_docs
     with pytest.raises(FileNotFoundError, match="no manifest.json"):
         search(module, tmp_path / "missing", QUERIES, FaissSearchConfig())
     with pytest.raises(ValueError, match="num_subquantizers=5 must divide the dimension 32"):
-        indexer_for(FaissPQIndexConfig(num_subquantizers=5)).build(tmp_path / "shards", tmp_path / "pq", FaissPQIndexConfig(num_subquantizers=5))
+        config = FaissPQIndexConfig(num_subquantizers=5)
+        indexer_for(config).build(tmp_path / "shards", tmp_path / "pq", config)
     with pytest.raises(ValueError, match="training needs at least 256 documents, the collection has 60"):
         indexer_for(FaissPQIndexConfig(num_subquantizers=4)).build(
             tmp_path / "shards", tmp_path / "pq", FaissPQIndexConfig(num_subquantizers=4)

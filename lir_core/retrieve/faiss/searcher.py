@@ -45,7 +45,9 @@ class FaissSearcher(Searcher):
         if manifest is None:
             raise FileNotFoundError(f"{index_dir}: no manifest.json; build the index first")
         if manifest.kind != self.index_type:
-            raise ValueError(f"{index_dir}: holds a {manifest.kind!r} index, {type(self).__name__} reads {self.index_type!r}")
+            raise ValueError(
+                f"{index_dir}: holds a {manifest.kind!r} index, {type(self).__name__} reads {self.index_type!r}"
+            )
         manifest.verify(index_dir)
         check_encoder(manifest.producer["encoder"], module, index_dir)
         self.index_dir = index_dir
