@@ -42,6 +42,12 @@ test: seed
 test-fast: seed
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# dvc stages call `python -m flows.<stage>`: put the virtualenv first on PATH.
+run: seed
+	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)" $(BIN)/dvc repro
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc metrics show --md
+	@echo "Report, tables and plots: artifacts/scifact/summary/"
+
 bench: seed
 	$(BIN)/python bench/encode.py
 	$(BIN)/python bench/search.py
