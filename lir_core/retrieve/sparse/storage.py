@@ -4,16 +4,15 @@ Every array is one ``<name>.npy`` file (``np.save``), so a large index opens wit
 ``np.load(mmap_mode="r")`` without reading it into memory (the ``bm25s`` way). A (re)build
 first removes the folder's manifest, writes every file under a temporary name renamed into
 place when complete, and writes the manifest last, so a half-built index never looks
-finished. The ``manifest.json``
-has the config's ``index_type`` as its ``kind`` (so ``searcher_class_for`` finds the searcher)
-and records the index config, the encoder that produced the vectors, the index's shape facts
-and a sha256 per file, which ``load_arrays`` checks before use. Shared by the sparse and the
-PLAID/multi-vector index families.
+finished. The ``manifest.json`` has the config's ``index_type`` as its ``kind`` (so
+``searcher_class_for`` finds the searcher) and records the index config, the encoder that
+produced the vectors, the index's shape facts and a sha256 per file, which ``load_arrays``
+checks before use. Shared by the sparse and the PLAID/multi-vector index families.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ def save_arrays(
     facts: Mapping[str, Any],
     encoder: Mapping[str, Any] | None = None,
     inputs: Mapping[str, Any] | None = None,
-    extra_files: Mapping[str, Any] | None = None,
+    extra_files: Mapping[str, Callable[[Path], None]] | None = None,
 ) -> Manifest:
     """Write arrays (and optional files written by callbacks) as one index folder.
 
@@ -88,8 +87,8 @@ def save_arrays(
         encoder: Fingerprint of the encoder of the vectors (the shards' producer), checked
             against the query module at search; None for bare vectors.
         inputs: Other facts about the inputs (e.g. the shards manifest's checksum).
-        extra_files: File name -> callable ``write(path)`` for files in a library's own
-            format (e.g. a Seismic index), checksummed like the arrays.
+        extra_files: File name -> ``write(path)`` for files in a library's own format (e.g.
+            a Seismic index), written atomically and checksummed like the arrays.
 
     Returns:
         The manifest that was written.
