@@ -46,13 +46,29 @@ class ModelParams(_Strict):
     precision: Literal["fp32", "bf16"] = "fp32"
 
 
+class TrainParams(_Strict):
+    """Training data and schedule: ``tuples`` is a JSONL/Parquet tuples file or an ``ir_datasets``
+    docpairs id; ``docs``/``queries`` supply texts the tuples lack; ``losses`` name ``lir_core.loss`` classes."""
+
+    tuples: str
+    docs: str | None = None
+    queries: str | None = None
+    losses: list[str] = Field(default_factory=lambda: ["LocalizedContrastiveEstimation"])
+    lr: float = Field(2e-5, gt=0)
+    max_steps: int = Field(100, ge=1)
+    batch_size: int = Field(8, ge=1)
+    num_docs: int | None = Field(None, ge=1)
+    seed: int = 0
+
+
 class FineTuneParams(_Strict):
-    """Fine-tune ``base`` (a key of ``models``); the result is usable as a model under this entry's key."""
+    """Fine-tune ``base`` (a key of ``models``); the result is usable as a model under this entry's key.
+    ``config`` (``{class: DprConfig, ...}``) replaces the base checkpoint's model config."""
 
     base: str
     type: Literal["bi-encoder", "cross-encoder"] = "bi-encoder"
-    config: dict[str, Any] = Field(default_factory=dict)
-    train: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] | None = None
+    train: TrainParams
 
 
 class IndexParams(_Strict):
@@ -116,6 +132,8 @@ class Params(_Strict):
     @model_validator(mode="after")
     def _references(self) -> Params:
         models = set(self.models) | set(self.fine_tune)
+        if clash := set(self.models) & set(self.fine_tune):
+            raise ValueError(f"fine-tuned models must not reuse names of models: {sorted(clash)}")
         problems = [f"fine_tune.{k}.base={v.base!r}" for k, v in self.fine_tune.items() if v.base not in self.models]
         problems += [f"index.{k}.model={v.model!r}" for k, v in self.index.items() if v.model and v.model not in models]
         problems += [f"search.{k}.index={v.index!r}" for k, v in self.search.items() if v.index not in self.index]

@@ -79,3 +79,30 @@ def test_search_param_change_reruns_search_only(write_params: Callable[..., Path
     changed = {key for key in after if after[key] != before.get(key)}
     assert changed == {"runs/minilm/manifest.json", "eval/minilm/manifest.json", "summary/manifest.json"}
     assert pd.read_parquet(root / "runs/minilm/run.parquet").groupby("query_id").size().max() == 3
+
+
+def test_pipeline_with_fine_tuned_model(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    from lir_core.data.hard_negatives import mine_hard_negatives
+    from lir_core.data.doc_lookup import DictDocLookup
+    from lir_core.data.sources import load_qrels, load_queries
+    from lir_core.retrieve.bm25 import Bm25Retriever
+
+    data = Path(__file__).parent / "data" / "scifact-tiny"
+    docs = {d["doc_id"]: f"{d['title']} {d['text']}" for d in pd.read_json(data / "docs.jsonl", lines=True,
+                                                                            dtype=False).to_dict("records")}
+    bm25 = Bm25Retriever()
+    bm25.index(list(docs), list(docs.values()))
+    queries = load_queries(str(data / "queries.tsv"))
+    tuples = mine_hard_negatives(bm25.search(queries, 10), load_qrels(str(data / "qrels.tsv")), queries,
+                                 DictDocLookup(docs), tmp_path / "tuples.parquet", num_negatives=3).path
+    params = write_params("ft", **{
+        "fine_tune": {"minilm-ft": {"base": "minilm", "train": {"tuples": str(tuples), "max_steps": 2,
+                                                                "batch_size": 4, "num_docs": 3, "lr": 1e-3}}},
+        "index.minilm.model": "minilm-ft", "re_rank.bm25-minilm.model": "minilm-ft"})
+    summary = Path(pipeline(params_file=str(params)))
+    assert is_valid_artifact(tmp_path / "artifacts" / "models" / "minilm-ft")
+    assert (tmp_path / "artifacts" / "models" / "minilm-ft" / "loss.csv").is_file()
+    assert set(json.loads((summary / "metrics.json").read_text())) == {"bm25", "minilm", "bm25-minilm"}
+    import asyncio
+
+    assert "tiny-fine-tune-minilm-ft" in asyncio.run(artifact_keys())

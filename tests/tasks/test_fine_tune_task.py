@@ -1,0 +1,42 @@
+"""fine_tune body: a few steps on tuples from the tiny slice give a loadable model folder and a loss curve."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from lir_core.bi_encoder.module import BiEncoderModule
+from tasks.artifacts import is_valid_artifact
+from tasks.fine_tune import fine_tune
+
+
+def write_tuples(dataset_dir: Path, path: Path) -> Path:
+    """One tuple per query: its judged documents as positives, three unjudged ones as negatives."""
+    docs = pd.read_parquet(dataset_dir / "docs.parquet").set_index("doc_id")["doc"]
+    queries = pd.read_parquet(dataset_dir / "queries.parquet").set_index("query_id")["query"]
+    qrels = pd.read_parquet(dataset_dir / "qrels.parquet")
+    with open(path, "w") as handle:
+        for query_id, judged in qrels.groupby("query_id"):
+            positives = judged["doc_id"].tolist()
+            negatives = [d for d in docs.index if d not in positives][:3]
+            handle.write(json.dumps({"query_id": query_id, "query": queries[query_id], "pos_doc_ids": positives,
+                                     "pos_docs": docs[positives].tolist(), "neg_doc_ids": negatives,
+                                     "neg_docs": docs[negatives].tolist()}) + "\n")
+    return path
+
+
+def test_fine_tune_writes_model_folder_and_loss_csv(dataset_dir: Path, tiny_backbone: Callable[..., Path],
+                                                    tmp_path: Path) -> None:
+    tuples = write_tuples(dataset_dir, tmp_path / "tuples.jsonl")
+    out = fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"),
+                       config={"class": "DprConfig"}, losses=["LocalizedContrastiveEstimation", "InBatchCrossEntropy"],
+                       lr=1e-3, max_steps=3, batch_size=4, num_docs=3)
+    assert is_valid_artifact(out)
+    curve = pd.read_csv(Path(out) / "loss.csv")
+    assert curve["step"].tolist() == [1, 2, 3] and curve["loss"].notna().all()
+    module = BiEncoderModule(out)
+    assert type(module.config).__name__ == "DprConfig"
+    assert module.score("vitamin d", ["bone loss", "heart attack"]).scores.shape == (2,)
