@@ -71,8 +71,8 @@ def forget(task_ctx: TaskRunContext, key: str) -> None:
         from prefect.results import get_default_result_storage
 
         storage = get_default_result_storage()
-    if isinstance(storage, LocalFileSystem):
-        storage._resolve_path(key).unlink(missing_ok=True)
+    if isinstance(storage, LocalFileSystem):  # records are files named by their key
+        (Path(storage.basepath or ".").expanduser().resolve() / key).unlink(missing_ok=True)
     else:  # other storages: overwrite is not possible from a policy; the run still rebuilds
         logger.warning("cannot drop cache record %s from %s", key, type(storage).__name__)
 
