@@ -44,6 +44,7 @@ def test_dvc_repro_caches_and_reruns_only_what_changed(tmp_path: Path, tiny_back
     (project / "params" / "scifact.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     dvc(project, "init", "-q")
+    shutil.copy(ROOT / ".dvcignore", project / ".dvcignore")
 
     first = dvc(project, "repro")
     assert ran(first) == ["load_dataset", "index", "search", "re_rank", "evaluate"]
@@ -60,4 +61,6 @@ def test_dvc_repro_caches_and_reruns_only_what_changed(tmp_path: Path, tiny_back
     (project / "params" / "scifact.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     third = dvc(project, "repro")
     assert ran(third) == ["search", "evaluate"]
+    for cache in project.rglob("__pycache__"):  # byte code is not a dependency (.dvcignore)
+        shutil.rmtree(cache)
     assert "up to date" in dvc(project, "status")
