@@ -101,6 +101,16 @@ class SearchParams(_Strict):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class RunParams(_Strict):
+    """A run made elsewhere, imported by the load-dataset stage: a run file, or an ``ir_datasets``
+    id whose scoreddocs (e.g. the official BM25 top 1000 of TREC DL) or qrels (``run_from: qrels``)
+    become the run. ``depth`` keeps the best documents per query."""
+
+    source: str
+    run_from: Literal["scoreddocs", "qrels"] | None = None
+    depth: int | None = Field(None, ge=1)
+
+
 class ReRankParams(_Strict):
     """Re-rank the ``depth`` best documents of system ``run`` with model ``model``."""
 
@@ -115,23 +125,41 @@ class EvaluateParams(_Strict):
     baseline: str | None = None
 
 
+class ExpectedParams(_Strict):
+    """Published (or recorded) scores a run should reproduce: ``scores`` maps a system to its
+    value, or, in a file with ``variants``, to ``{variant: value}`` (a table's row and columns).
+    A score reproduces when ``|measured - expected| <= tolerance``."""
+
+    measure: str = "nDCG@10"
+    tolerance: float = Field(0.01, ge=0)
+    source: str | None = None
+    scores: dict[str, float | dict[str, float]] = Field(default_factory=dict)
+
+
 class Params(_Strict):
     """A whole experiment; see ``params/scifact.yaml``."""
 
     name: str
     artifacts: str
+    shared: str | None = None  # models, shards and indexes; defaults to ``artifacts`` (set it when variants share them)
     runner: RunnerParams = Field(default_factory=RunnerParams)
     dataset: DatasetParams
     models: dict[str, ModelParams] = Field(default_factory=dict)
     fine_tune: dict[str, FineTuneParams] = Field(default_factory=dict)
     index: dict[str, IndexParams] = Field(default_factory=dict)
     search: dict[str, SearchParams] = Field(default_factory=dict)
+    runs: dict[str, RunParams] = Field(default_factory=dict)
     re_rank: dict[str, ReRankParams] = Field(default_factory=dict)
     evaluate: EvaluateParams = Field(default_factory=EvaluateParams)
+    expected: ExpectedParams | None = None
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    variant: str | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Params:
         models = set(self.models) | set(self.fine_tune)
+        if self.variant is not None and self.variant not in self.variants:
+            raise ValueError(f"unknown variant {self.variant!r}; known: {sorted(self.variants)}")
         if clash := set(self.models) & set(self.fine_tune):
             raise ValueError(f"fine-tuned models must not reuse names of models: {sorted(clash)}")
         problems = [f"fine_tune.{k}.base={v.base!r}" for k, v in self.fine_tune.items() if v.base not in self.models]
@@ -139,9 +167,16 @@ class Params(_Strict):
         problems += [f"search.{k}.index={v.index!r}" for k, v in self.search.items() if v.index not in self.index]
         problems += [f"re_rank.{k}.model={v.model!r}" for k, v in self.re_rank.items() if v.model not in models]
         problems += [f"re_rank.{k}.run={v.run!r}" for k, v in self.re_rank.items()
-                     if v.run not in self.search and v.run not in self.re_rank]
-        if overlap := set(self.search) & set(self.re_rank):
+                     if v.run not in self.search and v.run not in self.re_rank and v.run not in self.runs]
+        if overlap := (set(self.search) & set(self.re_rank)) | (set(self.runs) & (set(self.search) | set(self.re_rank))):
             problems.append(f"system names used twice: {sorted(overlap)}")
+        if self.evaluate.baseline and self.evaluate.baseline not in self.systems:
+            problems.append(f"evaluate.baseline={self.evaluate.baseline!r}")
+        for system, score in (self.expected.scores if self.expected else {}).items():
+            if system not in self.systems:
+                problems.append(f"expected.scores.{system}")
+            elif isinstance(score, dict):
+                problems += [f"expected.scores.{system}.{v}" for v in score if v not in self.variants]
         if problems:
             raise ValueError("unknown references: " + ", ".join(problems))
         return self
@@ -164,25 +199,41 @@ class Params(_Strict):
     def qrels_file(self) -> str:
         return str(self.data_dir / "qrels.parquet")
 
+    @property
+    def shared_root(self) -> Path:
+        """Where artifacts that do not depend on the queries go (fine-tuned models, shards, indexes)."""
+        return Path(self.shared) if self.shared else self.root
+
     def model_dir(self, key: str) -> Path:
-        return self.root / "models" / key
+        return self.shared_root / "models" / key
 
     def shards_dir(self, key: str) -> Path:
-        return self.root / "shards" / key
+        return self.shared_root / "shards" / key
 
     def index_dir(self, key: str) -> Path:
-        return self.root / "index" / key
+        return self.shared_root / "index" / key
 
     def run_dir(self, system: str) -> Path:
         return self.root / ("reranked" if system in self.re_rank else "runs") / system
+
+    def stage_of(self, system: str) -> str:
+        """The stage flow that makes a system's run."""
+        return "re_rank" if system in self.re_rank else "search" if system in self.search else "load_dataset"
 
     def eval_dir(self, system: str) -> Path:
         return self.root / "eval" / system
 
     @property
     def systems(self) -> list[str]:
-        """Every run the experiment produces: searches, then re-rankings."""
-        return [*self.search, *self.re_rank]
+        """Every run the experiment produces: imported runs, searches, then re-rankings."""
+        return [*self.runs, *self.search, *self.re_rank]
+
+    def expected_score(self, system: str) -> float | None:
+        """The expected ``expected.measure`` of a system in this variant (None when not recorded)."""
+        score = self.expected.scores.get(system) if self.expected else None
+        if isinstance(score, dict):
+            return score.get(self.variant) if self.variant else None
+        return score
 
     def model(self, key: str) -> ModelParams:
         """A model by key; fine-tuned models live in their artifact folder."""
@@ -201,8 +252,27 @@ def set_key(values: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
-    """Read and validate a params file; ``overrides`` maps dotted keys to values (YAML-parsed strings)."""
+    """Read and validate a params file; ``overrides`` maps dotted keys to values (YAML-parsed strings).
+
+    A file with ``variants`` (e.g. one per test collection) describes several runs of one
+    experiment: ``variant: <name>`` (in the file or as the override ``variant=<name>``) applies
+    that variant's dotted keys first, then the other overrides.
+    """
     values = yaml.safe_load(Path(path).read_text()) or {}
-    for key, value in (overrides or {}).items():
-        set_key(values, key, yaml.safe_load(value) if isinstance(value, str) else value)
+    parsed = {key: yaml.safe_load(value) if isinstance(value, str) else value for key, value in (overrides or {}).items()}
+    variant = parsed.get("variant", values.get("variant"))
+    if variant is not None:
+        for key, value in (values.get("variants") or {}).get(variant, {}).items():
+            set_key(values, key, value)
+    for key, value in parsed.items():
+        set_key(values, key, value)
     return Params.model_validate(values)
+
+
+def variant_overrides(path: str | Path, overrides: dict[str, Any] | None = None) -> list[dict[str, Any] | None]:
+    """The overrides of each run a params file describes: one per variant when it has variants
+    and none is chosen, else just ``overrides``."""
+    p = load_params(path, overrides)
+    if not p.variants or p.variant is not None:
+        return [overrides]
+    return [{**(overrides or {}), "variant": name} for name in p.variants]

@@ -15,15 +15,14 @@ from flows.common import DEFAULT_PARAMS, artifact_key
 from flows.evaluate import evaluate_flow
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
-from flows.params import load_params
+from flows.params import load_params, variant_overrides
 from flows.re_rank import re_rank_flow
 from flows.runners import make_task_runner
 from flows.search import search_flow
 
 
-@flow(name="pipeline")
-def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
-    """Load data, fine-tune, index, search, re-rank and evaluate as configured; returns the summary folder."""
+def run_stages(params_file: str, overrides: dict[str, Any] | None) -> tuple[str, list[str]]:
+    """Every stage of one params file (one variant); returns the summary folder and timing rows."""
     p = load_params(params_file, overrides)
     stages = [("load dataset", load_dataset_flow),
               ("index", index_flow.with_options(task_runner=make_task_runner(p.runner))),
@@ -36,11 +35,24 @@ def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None
     for name, stage in stages:
         started = time.perf_counter()
         summary = stage(params_file=params_file, overrides=overrides)
-        timings.append(f"| {name} | {time.perf_counter() - started:.1f} s |")
+        timings.append(f"| {p.variant or p.name} | {name} | {time.perf_counter() - started:.1f} s |")
         get_run_logger().info("stage %s done in %.1f s", name, time.perf_counter() - started)
-    table = (Path(summary) / "table.md").read_text()
+    return summary, timings
+
+
+@flow(name="pipeline")
+def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
+    """Load data, fine-tune, index, search, re-rank and evaluate as configured; returns the summary
+    folder (of the last variant, for a params file with ``variants``, each of which runs in turn)."""
+    p = load_params(params_file, overrides)
+    tables, timings, summary = [], [], ""
+    for variant in variant_overrides(params_file, overrides):
+        summary, rows = run_stages(params_file, variant)
+        timings += rows
+        heading = f"## {variant['variant']}\n\n" if variant and "variant" in variant and len(p.variants) > 1 else ""
+        tables.append(heading + (Path(summary) / "table.md").read_text())
     report = "\n".join([f"# {p.name}", "", f"Params: `{params_file}`" + (f", overrides `{overrides}`" if overrides else ""),
-                        "", table, "## Stages", "", "| stage | time |", "|---|---:|", *timings, "",
+                        "", *tables, "## Stages", "", "| run | stage | time |", "|---|---|---:|", *timings, "",
                         f"Artifacts: `{p.root}` (summary: `{summary}`)."])
     create_markdown_artifact(report, key=artifact_key(p.name, "report"), description=f"{p.name} pipeline report")
     return summary

@@ -18,8 +18,8 @@ def re_rank_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | 
     """Run the params' ``re_rank`` section in order (a system may re-rank an earlier one)."""
     p = load_params(params_file, overrides)
     require(p.data_dir, "load_dataset", params_file)
-    for source in {s.run for s in p.re_rank.values()} & set(p.search):
-        require(p.run_dir(source), "search", params_file)
+    for source in {s.run for s in p.re_rank.values()} & (set(p.search) | set(p.runs)):
+        require(p.run_dir(source), p.stage_of(source), params_file)
     runs = {}
     for system, settings in p.re_rank.items():
         model = p.model(settings.model)

@@ -8,7 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import task
 
-from lir_core.data.sources import iter_docs, iter_queries, load_qrels
+from lir_core.data.sources import iter_docs, iter_queries, load_qrels, load_run
+from lir_core.retrieve.base import SearchResult
+from lir_core.retrieve.runs import write_run
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.logs import run_logger
@@ -41,4 +43,28 @@ def load_dataset(out_dir: str, docs: str | None = None, queries: str | None = No
             pq.write_table(pa.table({"query_id": [j[0] for j in judged], "doc_id": [j[1] for j in judged],
                                      "relevance": pa.array([j[2] for j in judged], pa.int32())}), tmp / QRELS)
     run_logger().info("dataset written to %s (%s)", out_dir, ", ".join(sorted(p.name for p in Path(out_dir).iterdir())))
+    return str(out_dir)
+
+
+@task(
+    cache_policy=ArtifactCache(inputs=("source",), code=("lir_core.data", "lir_core.retrieve")),
+    retries=2, retry_delay_seconds=10, retry_condition_fn=retry_if_transient,
+)
+def import_run(source: str, out_dir: str, run_from: str | None = None, depth: int | None = None,
+               tag: str = "imported") -> str:
+    """Write the run of ``source`` (a run/qrels file or an ``ir_datasets`` id: its scoreddocs, or
+    its qrels with ``run_from="qrels"``) as a run folder, keeping ``depth`` documents per query;
+    returns ``out_dir``."""
+    run = load_run(source, run_from)  # type: ignore[arg-type]
+    result = SearchResult([], [], [])
+    for query_id, ranked in run.items():
+        items = list(ranked.items())[:depth]
+        result.query_ids.append(query_id)
+        result.doc_ids.append([doc_id for doc_id, _ in items])
+        result.scores.append([float(score) for _, score in items])
+    producer = {"task": "import_run", "source": source, "run_from": run_from, "depth": depth,
+                "inputs": {"source": fingerprint(source)}}
+    with artifact_dir(out_dir, "run", producer) as tmp:
+        write_run(result, tmp / "run", tag=tag)
+    run_logger().info("imported %s: %d queries", source, len(result.query_ids))
     return str(out_dir)
