@@ -5,6 +5,8 @@ The quantization buckets are shared by all dimensions: their cutoffs are quantil
 residual values and each bucket decodes to the quantile at its middle (as in ColBERTv2).
 Bucket indices are packed ``8 / n_bits`` dimensions per byte; decoding maps every byte through
 a 256-row lookup table, so decompression is one gather instead of bit arithmetic per value.
+The table's rows are viewed as single opaque (void) items, which makes ``np.take`` copy whole
+rows: several times faster than fancy indexing into a 2-D table.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class ResidualCodec:
         if len(self.bucket_cutoffs) != len(self.bucket_weights) - 1:
             raise ValueError("bucket_cutoffs must have one entry fewer than bucket_weights")
         self.n_bits = n_bits
-        self._lookup = _byte_lookup(self.bucket_weights, n_bits)
+        lookup = _byte_lookup(self.bucket_weights, n_bits)
+        self._lookup_rows = lookup.view(np.dtype((np.void, lookup.shape[1] * lookup.itemsize)))[:, 0]
 
     @property
     def dim(self) -> int:
@@ -113,10 +116,10 @@ class ResidualCodec:
 
     def decompress(self, codes: np.ndarray, packed: np.ndarray) -> np.ndarray:
         """Approximate vectors ``[n, dim]`` float32 from codes and packed residuals."""
-        vectors = self._lookup[np.asarray(packed)].reshape(len(codes), self.dim)
-        vectors += self.centroids[codes]
+        vectors = np.take(self._lookup_rows, np.asarray(packed)).view(np.float32).reshape(len(codes), self.dim)
+        vectors += np.take(self.centroids, codes, axis=0)
         if self.normalize:
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            vectors /= np.maximum(np.sqrt(np.einsum("ij,ij->i", vectors, vectors)), 1e-12)[:, None]
         return vectors
 
 

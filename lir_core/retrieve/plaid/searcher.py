@@ -116,7 +116,9 @@ class PlaidSearcher(Searcher):
         starts = self.index.doc_offsets[candidates]
         lengths = self.index.doc_offsets[candidates + 1] - starts
         tokens = ragged_arange(starts, lengths)
-        vectors = self.index.codec.decompress(self.index.codes[tokens], self.index.residuals[tokens])
+        vectors = self.index.codec.decompress(
+            np.take(self.index.codes, tokens), np.take(self.index.residuals, tokens, axis=0)
+        )
         return top_k(candidates, maxsim(np.asarray(query, dtype=np.float32), vectors, lengths), k)
 
     def generate_candidates(self, centroid_scores: np.ndarray) -> np.ndarray:
@@ -145,4 +147,4 @@ class PlaidSearcher(Searcher):
             keep = kept[codes]
             codes = codes[keep]
             lengths = np.add.reduceat(keep.astype(np.int64), np.cumsum(lengths) - lengths)
-        return segment_max(centroid_scores[:, codes], lengths).sum(axis=0)
+        return segment_max(np.take(centroid_scores, codes, axis=1), lengths).sum(axis=0)

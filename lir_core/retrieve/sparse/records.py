@@ -95,11 +95,12 @@ class SparseQueries:
 
 
 def _dense_to_csr(vectors: torch.Tensor, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    vectors = vectors.detach().reshape(rows, -1).float().cpu()
-    if not torch.isfinite(vectors).all() or (vectors < 0).any():
+    dense = vectors.detach().reshape(rows, -1).float().cpu().numpy()
+    if not np.isfinite(dense).all() or (dense < 0).any():
         raise ValueError("learned-sparse weights must be finite and non-negative")
-    csr = scipy.sparse.csr_array(vectors.numpy())
-    return csr.indptr, csr.indices, csr.data
+    rows_of_entries, term_ids = np.nonzero(dense)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(rows_of_entries, minlength=rows))]).astype(np.int64)
+    return offsets, term_ids, dense[rows_of_entries, term_ids]
 
 
 def stack_docs(shards: Iterable[SparseDocs], vocab_size: int) -> tuple[list[str], scipy.sparse.csr_array]:
