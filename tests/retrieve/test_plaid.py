@@ -121,6 +121,19 @@ def test_plaid_without_pruning_and_8_bit_residuals_is_nearly_exact(synthetic, tm
     np.testing.assert_allclose(np.array(found_scores)[:, 0], np.array(exact_scores)[:, 0], atol=0.05)
 
 
+def test_exact_rescoring_equals_maxsim_with_decompressed_vectors(synthetic) -> None:
+    docs, _, plaid_dir = synthetic
+    searcher = PlaidSearcher(plaid_dir)
+    index = searcher.index
+    query = noisy_queries(docs, 1, seed=4)[0].numpy()
+    candidates = np.array([3, 50, 51, 420, 599])
+    scores = searcher.exact_scores(query, query @ index.codec.centroids.T, candidates)
+    for candidate, score in zip(candidates, scores):
+        rows = slice(index.doc_offsets[candidate], index.doc_offsets[candidate + 1])
+        vectors = index.codec.decompress(index.codes[rows], index.residuals[rows])
+        assert score == pytest.approx((query @ vectors.T).max(axis=1).sum(), abs=1e-4)
+
+
 def test_plaid_index_structure(synthetic) -> None:
     shards, _ = clustered_collection(600)
     index = PlaidIndex.build(shards, PlaidIndexConfig(num_centroids=64, n_bits=4))

@@ -114,13 +114,25 @@ class ResidualCodec:
         grouped = buckets.reshape(len(buckets), -1, per_byte) << shifts
         return np.bitwise_or.reduce(grouped, axis=2)
 
+    def residuals(self, packed: np.ndarray) -> np.ndarray:
+        """Decoded residuals ``[n, dim]`` float32 of packed residual buckets."""
+        return np.take(self._lookup_rows, np.asarray(packed)).view(np.float32).reshape(len(packed), self.dim)
+
     def decompress(self, codes: np.ndarray, packed: np.ndarray) -> np.ndarray:
         """Approximate vectors ``[n, dim]`` float32 from codes and packed residuals."""
-        vectors = np.take(self._lookup_rows, np.asarray(packed)).view(np.float32).reshape(len(codes), self.dim)
+        vectors = self.residuals(packed)
         vectors += np.take(self.centroids, codes, axis=0)
         if self.normalize:
             vectors /= np.maximum(np.sqrt(np.einsum("ij,ij->i", vectors, vectors)), 1e-12)[:, None]
         return vectors
+
+    def decompressed_norms(self, codes: np.ndarray, packed: np.ndarray) -> np.ndarray:
+        """L2 norms ``[n]`` of ``centroid + residual`` before normalisation (1 when not normalising)."""
+        if not self.normalize:
+            return np.ones(len(codes), dtype=np.float32)
+        vectors = self.residuals(packed)
+        vectors += np.take(self.centroids, codes, axis=0)
+        return np.maximum(np.sqrt(np.einsum("ij,ij->i", vectors, vectors)), 1e-12).astype(np.float32)
 
 
 def check_compressible(dim: int, n_bits: int) -> None:

@@ -102,7 +102,7 @@ class PlaidSearchConfig(SearchConfig):
             vectors; None: ``candidate_k // 4`` (PLAID's choice). At least ``k`` are kept.
     """
 
-    n_probe: int = 4
+    n_probe: int = 2
     centroid_score_threshold: float | None = 0.5
     candidate_k: int = 256
     exact_k: int | None = None

@@ -28,13 +28,6 @@ def segment_max(values: np.ndarray, lengths: np.ndarray, empty: float = 0.0) -> 
     return result
 
 
-def maxsim(query: np.ndarray, doc_vectors: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """MaxSim scores of one query ``[q_tokens, dim]`` against documents given as consecutive
-    token runs of ``lengths`` in ``doc_vectors`` (every length >= 1)."""
-    similarity = query @ doc_vectors.T
-    return np.maximum.reduceat(similarity, np.cumsum(lengths) - lengths, axis=1).sum(axis=0)
-
-
 def doc_blocks(offsets: np.ndarray, max_tokens: int) -> Iterator[tuple[int, int]]:
     """Split documents into runs ``[start, end)`` of at most ``max_tokens`` tokens (at least one doc)."""
     num_docs = len(offsets) - 1

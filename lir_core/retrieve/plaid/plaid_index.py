@@ -31,6 +31,9 @@ class PlaidIndex:
         codec: Centroids and residual buckets.
         codes: ``[tokens]`` int32 centroid of each token.
         residuals: ``[tokens, codec.bytes_per_vector]`` uint8 packed residuals.
+        token_norms: ``[tokens]`` float32 norms of ``centroid + residual`` (see
+            ``ResidualCodec.decompressed_norms``), so that exact re-scoring can divide scores
+            instead of normalising decompressed vectors.
         doc_offsets: ``[num_docs + 1]`` token rows of each document.
         doc_ids: ``[num_docs]`` document ids.
         ivf_offsets: ``[num_centroids + 1]`` boundaries into ``ivf_doc_ordinals``.
@@ -42,6 +45,7 @@ class PlaidIndex:
     codec: ResidualCodec
     codes: np.ndarray
     residuals: np.ndarray
+    token_norms: np.ndarray
     doc_offsets: np.ndarray
     doc_ids: np.ndarray
     ivf_offsets: np.ndarray
@@ -93,13 +97,15 @@ class PlaidIndex:
         sample = _sample_tokens(shards, num_tokens, num_centroids * config.kmeans_points_per_centroid, config.seed)
         codec = ResidualCodec.train(sample, num_centroids, config.n_bits, config.kmeans_niters, config.seed)
         doc_ids: list[str] = []
-        token_counts, codes, residuals = [], [], []
+        token_counts, codes, residuals, norms = [], [], [], []
         for shard in shards:
             for start in range(0, len(shard.vectors), _COMPRESS_BATCH_TOKENS):
                 batch = shard.vectors[start : start + _COMPRESS_BATCH_TOKENS]
                 batch_codes = codec.assign(batch)
+                batch_residuals = codec.compress(batch, batch_codes)
                 codes.append(batch_codes)
-                residuals.append(codec.compress(batch, batch_codes))
+                residuals.append(batch_residuals)
+                norms.append(codec.decompressed_norms(batch_codes, batch_residuals))
             doc_ids.extend(shard.doc_ids)
             token_counts.append(shard.num_tokens)
         check_unique_doc_ids(doc_ids)
@@ -110,6 +116,7 @@ class PlaidIndex:
             codec=codec,
             codes=all_codes,
             residuals=np.concatenate(residuals),
+            token_norms=np.concatenate(norms),
             doc_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
             doc_ids=np.array(doc_ids, dtype=str),
             ivf_offsets=ivf_offsets,

@@ -121,15 +121,14 @@ class QueryTokens:
                 f"query vectors have {embeddings.shape[2]} dimensions but the index holds {dim}-d vectors: "
                 "encode queries with the model that encoded the documents"
             )
-        if mask is None:
-            mask = torch.ones(embeddings.shape[:2], dtype=torch.bool)
-        mask = mask.bool().cpu()
-        if mask.shape != embeddings.shape[:2]:
-            raise ValueError(f"query mask of shape {tuple(mask.shape)} does not fit embeddings {tuple(embeddings.shape)}")
-        counts = mask.sum(dim=1)
-        if (counts == 0).any():
-            raise ValueError(f"query {int(torch.nonzero(counts == 0)[0])} has no scoring tokens")
-        vectors = embeddings.detach().float().cpu()[mask]
+        vectors = embeddings.detach().float().cpu().numpy()
+        mask_array = np.ones(vectors.shape[:2], dtype=bool) if mask is None else mask.detach().cpu().numpy().astype(bool)
+        if mask_array.shape != vectors.shape[:2]:
+            raise ValueError(f"query mask of shape {mask_array.shape} does not fit embeddings {vectors.shape}")
+        counts = mask_array.sum(axis=1)
+        if not counts.all():
+            raise ValueError(f"query {int(np.argmin(counts))} has no scoring tokens")
+        tokens = vectors[mask_array]
         if normalize:
-            vectors = torch.nn.functional.normalize(vectors, dim=-1)
-        return cls(np.concatenate([[0], np.cumsum(counts.numpy())]).astype(np.int64), vectors.numpy())
+            tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
+        return cls(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), tokens)

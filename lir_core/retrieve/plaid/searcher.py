@@ -6,7 +6,9 @@
    centroids, counting only centroids that score ``>= centroid_score_threshold`` with some
    query token; the best ``candidate_k`` survive.
 3. Full centroid interaction (no pruning) keeps the best ``exact_k``.
-4. Exact re-scoring: those documents' token vectors are decompressed and scored by MaxSim.
+4. Exact re-scoring: MaxSim with those documents' decompressed token vectors. Computed without
+   materialising them: ``q . normalize(c + r) = (q . c + q . r) / |c + r|``, where ``q . c`` is
+   already in the centroid scores and ``|c + r|`` was stored at build time.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.retrieve.base import SearchConfig, Searcher
 from lir_core.retrieve.plaid.config import PlaidIndexConfig, PlaidSearchConfig
-from lir_core.retrieve.plaid.maxsim import maxsim, segment_max
+from lir_core.retrieve.plaid.maxsim import segment_max
 from lir_core.retrieve.plaid.plaid_index import PlaidIndex
 from lir_core.retrieve.plaid.records import QueryTokens
 from lir_core.retrieve.search import clamp_k
@@ -27,7 +29,7 @@ from lir_core.retrieve.sparse.ragged import ragged_arange, top_k
 from lir_core.retrieve.sparse.storage import load_arrays
 
 PLAID_ARRAYS = (
-    "centroids", "bucket_cutoffs", "bucket_weights", "codes", "residuals", "doc_offsets", "doc_ids",
+    "centroids", "bucket_cutoffs", "bucket_weights", "codes", "residuals", "token_norms", "doc_offsets", "doc_ids",
     "ivf_offsets", "ivf_doc_ordinals", "doc_code_offsets", "doc_codes",
 )
 
@@ -113,13 +115,19 @@ class PlaidSearcher(Searcher):
             candidates, _ = top_k(candidates, self.centroid_interaction(centroid_scores, candidates, kept), candidate_k)
         if len(candidates) > exact_k:
             candidates, _ = top_k(candidates, self.centroid_interaction(centroid_scores, candidates, None), exact_k)
+        return top_k(candidates, self.exact_scores(query, centroid_scores, candidates), k)
+
+    def exact_scores(self, query: np.ndarray, centroid_scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """MaxSim of one query with the candidates' decompressed token vectors (module docstring)."""
         starts = self.index.doc_offsets[candidates]
         lengths = self.index.doc_offsets[candidates + 1] - starts
         tokens = ragged_arange(starts, lengths)
-        vectors = self.index.codec.decompress(
-            np.take(self.index.codes, tokens), np.take(self.index.residuals, tokens, axis=0)
-        )
-        return top_k(candidates, maxsim(np.asarray(query, dtype=np.float32), vectors, lengths), k)
+        codes = np.take(self.index.codes, tokens)
+        residuals = self.index.codec.residuals(np.take(self.index.residuals, tokens, axis=0))
+        similarity = np.asarray(query, dtype=np.float32) @ residuals.T
+        similarity += np.take(centroid_scores, codes, axis=1)
+        similarity /= np.take(self.index.token_norms, tokens)
+        return np.maximum.reduceat(similarity, np.cumsum(lengths) - lengths, axis=1).sum(axis=0)
 
     def generate_candidates(self, centroid_scores: np.ndarray) -> np.ndarray:
         """Documents in the inverted lists of each query token's ``n_probe`` best centroids."""
