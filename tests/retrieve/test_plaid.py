@@ -235,3 +235,21 @@ def test_query_tokens_keep_only_scoring_tokens() -> None:
     tokens = QueryTokens.from_embeddings(embeddings, mask, dim=2)
     assert tokens.offsets.tolist() == [0, 2, 3]
     np.testing.assert_array_equal(tokens.query(1), [[8.0, 9.0]])
+
+
+@pytest.mark.slow
+def test_exhaustive_maxsim_equals_model_scores_on_minilm_token_vectors(minilm_path: Path, tmp_path: Path) -> None:
+    config = ColConfig(embedding_dim=None, projection=None, doc_length=64, query_expansion=False)
+    module = BiEncoderModule(str(minilm_path), config=config)
+    doc_embeddings = module.encode_docs([doc.doc for doc in DOCS])
+    docs = MultiVectorDocs.from_embedding([doc.doc_id for doc in DOCS], doc_embeddings)
+    ExhaustiveMaxSimIndexer().build_from_docs([docs], tmp_path, ExhaustiveMaxSimIndexConfig())
+    query_embeddings = module.encode_queries(list(QUERIES.values()))
+    doc_ids, scores = ExhaustiveMaxSimSearcher(tmp_path, module=module).search_embeddings(
+        query_embeddings.embeddings, query_embeddings.scoring_mask, 5)
+    for position in range(len(QUERIES)):
+        with torch.inference_mode():
+            expected = module.model.score(query_embeddings[position : position + 1], doc_embeddings, len(DOCS))
+        top = torch.topk(expected, 5)
+        assert doc_ids[position] == [DOCS[i].doc_id for i in top.indices.tolist()]
+        np.testing.assert_allclose(scores[position], top.values.tolist(), atol=1e-4)

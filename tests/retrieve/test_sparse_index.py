@@ -264,3 +264,19 @@ def test_corrupt_seismic_file_is_named(seismic_dir: Path, tmp_path: Path) -> Non
     (tmp_path / "seismic.index.seismic").write_bytes(b"garbage")
     with pytest.raises(ValueError, match=r"seismic\.index\.seismic: checksum mismatch"):
         SeismicSearcher(tmp_path)
+
+
+@pytest.mark.slow
+def test_real_splade_vectors_match_model_scores(splade_path: Path, tmp_path: Path) -> None:
+    module = BiEncoderModule(str(splade_path), config=SpladeConfig())
+    doc_embeddings = module.encode_docs([doc.doc for doc in DOCS])
+    docs = SparseDocs.from_embedding([doc.doc_id for doc in DOCS], doc_embeddings)
+    SparseIndexer().build_from_docs([docs], tmp_path, SparseIndexConfig(), vocab_size=module.model.embedding_dim)
+    query_embeddings = module.encode_queries(list(QUERIES.values()))
+    doc_ids, scores = SparseSearcher(tmp_path, module=module).search_embeddings(query_embeddings.embeddings, None, 5)
+    for position in range(len(QUERIES)):
+        expected = module.model.score(query_embeddings[position : position + 1], doc_embeddings, len(DOCS))
+        top = torch.topk(expected, 5)
+        matching = top.values > 0  # documents sharing no term with the query are not retrieved
+        assert doc_ids[position] == [DOCS[i].doc_id for i in top.indices[matching].tolist()]
+        np.testing.assert_allclose(scores[position], top.values[matching].tolist(), atol=1e-4)
