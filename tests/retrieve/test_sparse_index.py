@@ -130,8 +130,9 @@ class RecordingArray(np.ndarray):
 
 def test_a_query_reads_only_its_own_terms_postings(collection: np.ndarray) -> None:
     index = InvertedIndex.from_docs(docs_from_dense(collection, 100), VOCAB)
-    query = random_sparse(1, 0.03, seed=5)[0]
-    terms = np.flatnonzero(query)
+    query = random_sparse(1, 0.03, seed=5)
+    queries = SparseQueries.from_embeddings(torch.from_numpy(query), VOCAB)
+    terms = np.flatnonzero(query[0])
     expected = set(ragged_arange(index.term_offsets[terms], np.diff(index.term_offsets)[terms]).tolist())
     assert 0 < len(expected) < index.num_postings / 10
 
@@ -140,7 +141,7 @@ def test_a_query_reads_only_its_own_terms_postings(collection: np.ndarray) -> No
         recording = getattr(index, name).view(RecordingArray)
         recording.reads = reads
         setattr(index, name, recording)
-    index.score(terms, query[terms])
+    index.score(queries)
     read_positions = set(np.concatenate(reads).tolist())
     assert read_positions == expected
 
@@ -148,12 +149,17 @@ def test_a_query_reads_only_its_own_terms_postings(collection: np.ndarray) -> No
     poisoned = InvertedIndex.from_docs(docs_from_dense(collection, 100), VOCAB)
     outside = np.setdiff1d(np.arange(poisoned.num_postings), np.fromiter(expected, dtype=np.int64))
     poisoned.weights[outside] = np.nan
-    ordinals, scores = poisoned.score(terms, query[terms])
-    clean_ordinals, clean_scores = InvertedIndex.from_docs(docs_from_dense(collection, 100), VOCAB).score(
-        terms, query[terms]
-    )
-    np.testing.assert_array_equal(ordinals, clean_ordinals)
-    np.testing.assert_allclose(scores, clean_scores)
+    clean = InvertedIndex.from_docs(docs_from_dense(collection, 100), VOCAB)
+    np.testing.assert_allclose(poisoned.score(queries), clean.score(queries))
+    np.testing.assert_allclose(clean.score(queries)[0], query[0].astype(np.float64) @ collection.T, atol=1e-5)
+
+
+def test_queries_scored_together_equal_queries_scored_alone(collection: np.ndarray) -> None:
+    index = InvertedIndex.from_docs(docs_from_dense(collection, 100), VOCAB)
+    queries = SparseQueries.from_embeddings(torch.from_numpy(random_sparse(7, 0.05, seed=6)), VOCAB)
+    together = index.score(queries)
+    for position in range(len(queries)):
+        np.testing.assert_allclose(together[position], index.score(queries.slice(position, position + 1))[0])
 
 
 def test_early_termination_reads_the_highest_impact_postings_only(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from lir_core.retrieve.sparse.ragged import ragged_arange
-from lir_core.retrieve.sparse.records import SparseDocs, stack_docs
+from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
 
 
 @dataclass
@@ -79,28 +79,24 @@ class InvertedIndex:
         return starts, ends
 
     def score(
-        self, term_ids: np.ndarray, weights: np.ndarray, max_postings_per_term: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Dot products of one sparse query with every document it shares a term with.
+        self, queries: SparseQueries, max_postings_per_term: int | None = None
+    ) -> np.ndarray:
+        """Dot products ``[len(queries), num_docs]`` (float64) of sparse queries with every document.
 
-        Only the postings of ``term_ids`` are read: they are gathered into one flat array and
-        accumulated per document with ``np.bincount`` (a C scatter-add in float64).
+        Only the postings of the queries' own terms are read: they are gathered into one flat
+        array and accumulated per (query, document) with ``np.bincount`` (a C scatter-add), so
+        a batch of queries costs one pass over their postings.
 
         Args:
-            term_ids: The query's term ids (unique).
-            weights: Their query weights (non-negative).
+            queries: The queries (unique term ids per query, non-negative weights).
             max_postings_per_term: Read at most this many (highest-impact) postings per
                 term: faster, approximate. None reads all (exact dot products).
-
-        Returns:
-            Document ordinals with a positive score, and those scores.
         """
-        starts, ends = self.postings_ranges(term_ids, max_postings_per_term)
+        starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
         lengths = ends - starts
         positions = ragged_arange(starts, lengths)
-        docs = self.doc_ordinals[positions]
-        contributions = self.weights[positions].astype(np.float64) * np.repeat(weights, lengths)
-        scores = np.bincount(docs, weights=contributions, minlength=self.num_docs)
-        matched = np.flatnonzero(scores > 0)
-        return matched, scores[matched]
-
+        query_of_term = np.repeat(np.arange(len(queries)), np.diff(queries.offsets))
+        keys = np.repeat(query_of_term * self.num_docs, lengths) + self.doc_ordinals[positions]
+        contributions = self.weights[positions].astype(np.float64) * np.repeat(queries.weights, lengths)
+        scores = np.bincount(keys, weights=contributions, minlength=len(queries) * self.num_docs)
+        return scores.reshape(len(queries), self.num_docs)

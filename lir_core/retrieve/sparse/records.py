@@ -69,6 +69,12 @@ class SparseQueries:
         start, end = self.offsets[index], self.offsets[index + 1]
         return self.term_ids[start:end], self.weights[start:end]
 
+    def slice(self, start: int, end: int) -> "SparseQueries":
+        """Queries ``start`` to ``end - 1``."""
+        offsets = self.offsets[start : end + 1]
+        rows = slice(offsets[0], offsets[-1])
+        return SparseQueries(offsets - offsets[0], self.term_ids[rows], self.weights[rows], self.vocab_size)
+
     @classmethod
     def from_embeddings(cls, query_embeddings: torch.Tensor, vocab_size: int) -> "SparseQueries":
         """Validate pooled query vectors ``[Q, 1, vocab]`` (or ``[Q, vocab]``) against an index.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from lir_core.bi_encoder.module import BiEncoderModule
@@ -15,6 +16,10 @@ from lir_core.retrieve.sparse.inverted_index import InvertedIndex
 from lir_core.retrieve.sparse.ragged import top_k
 from lir_core.retrieve.sparse.records import SparseQueries
 from lir_core.retrieve.sparse.storage import load_arrays
+
+# Queries scored together are limited so that their score matrix has at most this many
+# entries (8 bytes each).
+SCORE_BLOCK_ELEMENTS = 2**22
 
 
 class SparseSearcher(Searcher):
@@ -76,10 +81,18 @@ class SparseSearcher(Searcher):
             raise ValueError(f"queries use {queries.vocab_size} dimensions, the index {self.index.vocab_size}")
         doc_ids: list[list[str]] = []
         scores: list[list[float]] = []
-        for position in range(len(queries)):
-            term_ids, weights = queries.row(position)
-            ordinals, values = self.index.score(term_ids, weights, self.search_config.max_postings_per_term)
-            ordinals, values = top_k(ordinals, values, k)
-            doc_ids.append(self.index.doc_ids[ordinals].tolist())
-            scores.append(values.tolist())
+        batch = max(1, SCORE_BLOCK_ELEMENTS // self.index.num_docs)
+        for start in range(0, len(queries), batch):
+            block = self.index.score(queries.slice(start, min(start + batch, len(queries))),
+                                     self.search_config.max_postings_per_term)
+            for row in block:
+                ordinals, values = top_k(*matched(row), k)
+                doc_ids.append(self.index.doc_ids[ordinals].tolist())
+                scores.append(values.tolist())
         return doc_ids, scores
+
+
+def matched(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents with a positive score (those sharing a term with the query) and their scores."""
+    ordinals = np.flatnonzero(scores > 0)
+    return ordinals, scores[ordinals]
