@@ -46,7 +46,8 @@ test-fast: seed
 run: seed
 	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)" $(BIN)/dvc repro
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc metrics show --md
-	@echo "Report, tables and plots: artifacts/scifact/summary/"
+	@echo "Table, significance tests and per-query plots: artifacts/scifact/summary/ (table.md, comparisons.csv, *.png)"
+	@echo "Training loss curves: artifacts/scifact/models/*/loss.png"
 
 bench: seed
 	$(BIN)/python bench/encode.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from flows.params import Params
 from tasks.artifacts import is_valid_artifact
 
 DEFAULT_PARAMS = "params/scifact.yaml"
@@ -20,3 +21,10 @@ def require(path: str | Path, stage: str, params_file: str) -> None:
     if not is_valid_artifact(path):
         raise FileNotFoundError(f"{path} is missing or incomplete; run `python -m flows.{stage} --params {params_file}` "
                                 "first (or `dvc repro`)")
+
+
+def require_models(p: Params, keys: list[str], params_file: str) -> None:
+    """Fail early, naming the fine-tune stage, when a fine-tuned model among ``keys`` is missing."""
+    for key in keys:
+        if key in p.fine_tune:
+            require(p.model_dir(key), "fine_tune", params_file)

@@ -11,7 +11,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.futures import as_completed
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS, artifact_key, require
+from flows.common import DEFAULT_PARAMS, artifact_key, require, require_models
 from flows.params import Params, load_params
 from lir_core.retrieve.shards import plan_shards
 from tasks.build_index import BM25, build_index
@@ -43,6 +43,7 @@ def index_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | No
     """Build every index of the params' ``index`` section; returns {key: index folder}."""
     p = load_params(params_file, overrides)
     require(p.data_dir, "load_dataset", params_file)
+    require_models(p, [s.model for s in p.index.values() if s.model], params_file)
     indexes = {}
     for key, settings in p.index.items():
         source = p.docs_file() if settings.index_type == BM25 else encode_collection(p, key)

@@ -46,18 +46,34 @@ class ModelParams(_Strict):
     precision: Literal["fp32", "bf16"] = "fp32"
 
 
+class TuplesParams(_Strict):
+    """Training tuples mined with BM25 over the dataset's collection: per training query its judged
+    positives in ``qrels`` and at most ``num_negatives`` of its top ``depth`` documents that are
+    not judged relevant. ``queries``/``qrels`` are files or ``ir_datasets`` ids (a training split)."""
+
+    queries: str
+    qrels: str
+    depth: int = Field(100, ge=1)
+    num_negatives: int = Field(7, ge=1)
+
+
 class TrainParams(_Strict):
-    """Training data and schedule: ``tuples`` is a JSONL/Parquet tuples file or an ``ir_datasets``
-    docpairs id; ``docs``/``queries`` supply texts the tuples lack; ``losses`` name ``lir_core.loss`` classes."""
+    """Training data and schedule: ``tuples`` is a key of the params' ``tuples`` section (mined
+    before training), a JSONL/Parquet tuples file or an ``ir_datasets`` docpairs id;
+    ``docs``/``queries`` supply texts the tuples lack; ``losses`` name ``lir_core.loss`` classes (``{class: InBatchCrossEntropy, scale: 20}`` with arguments);
+    ``query_length``/``doc_length`` truncate training texts (the saved model keeps its config's lengths)."""
 
     tuples: str
     docs: str | None = None
     queries: str | None = None
-    losses: list[str] = Field(default_factory=lambda: ["LocalizedContrastiveEstimation"])
+    losses: list[str | dict[str, Any]] = Field(default_factory=lambda: ["LocalizedContrastiveEstimation"])
     lr: float = Field(2e-5, gt=0)
     max_steps: int = Field(100, ge=1)
     batch_size: int = Field(8, ge=1)
     num_docs: int | None = Field(None, ge=1)
+    warmup_steps: int = Field(0, ge=0)
+    query_length: int | None = Field(None, ge=1)
+    doc_length: int | None = Field(None, ge=1)
     seed: int = 0
 
 
@@ -145,6 +161,7 @@ class Params(_Strict):
     runner: RunnerParams = Field(default_factory=RunnerParams)
     dataset: DatasetParams
     models: dict[str, ModelParams] = Field(default_factory=dict)
+    tuples: dict[str, TuplesParams] = Field(default_factory=dict)
     fine_tune: dict[str, FineTuneParams] = Field(default_factory=dict)
     index: dict[str, IndexParams] = Field(default_factory=dict)
     search: dict[str, SearchParams] = Field(default_factory=dict)
@@ -203,6 +220,14 @@ class Params(_Strict):
     def shared_root(self) -> Path:
         """Where artifacts that do not depend on the queries go (fine-tuned models, shards, indexes)."""
         return Path(self.shared) if self.shared else self.root
+
+    def tuples_dir(self, key: str) -> Path:
+        return self.shared_root / "tuples" / key
+
+    def training_tuples(self, key: str) -> str:
+        """The tuples a ``fine_tune`` entry trains on: a mined set's Parquet file, else the source as given."""
+        tuples = self.fine_tune[key].train.tuples
+        return str(self.tuples_dir(tuples) / "tuples.parquet") if tuples in self.tuples else tuples
 
     def model_dir(self, key: str) -> Path:
         return self.shared_root / "models" / key

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS, require
+from flows.common import DEFAULT_PARAMS, require, require_models
 from flows.params import load_params
 from tasks.re_rank import re_rank
 
@@ -20,6 +20,7 @@ def re_rank_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | 
     require(p.data_dir, "load_dataset", params_file)
     for source in {s.run for s in p.re_rank.values()} & (set(p.search) | set(p.runs)):
         require(p.run_dir(source), p.stage_of(source), params_file)
+    require_models(p, [s.model for s in p.re_rank.values()], params_file)
     runs = {}
     for system, settings in p.re_rank.items():
         model = p.model(settings.model)

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.cli import main
-from flows.common import DEFAULT_PARAMS, require
+from flows.common import DEFAULT_PARAMS, require, require_models
 from flows.params import load_params
 from tasks.search import search
 
@@ -20,6 +20,7 @@ def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | N
     require(p.data_dir, "load_dataset", params_file)
     for key in {s.index for s in p.search.values()}:
         require(p.index_dir(key), "index", params_file)
+    require_models(p, [p.index[s.index].model for s in p.search.values() if p.index[s.index].model], params_file)
     futures = {}
     for system, settings in p.search.items():
         model_key = p.index[settings.index].model

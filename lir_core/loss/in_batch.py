@@ -18,7 +18,16 @@ class InBatchCrossEntropy(InBatchLoss):
     with its positive first and all documents are concatenated query by query, the
     positive columns are ``torch.arange(num_queries) * n``. The loss is
     ``-log(exp(s_qp) / sum_c exp(s_qc))`` averaged over queries.
+
+    Args:
+        scale: Multiplies the scores before the softmax (an inverse temperature; 20 for cosine
+            scores, as sentence-transformers' ``MultipleNegativesRankingLoss``).
     """
+
+    def __init__(self, scale: float = 1.0) -> None:
+        if scale <= 0:
+            raise ValueError(f"scale must be > 0, got {scale}")
+        self.scale = scale
 
     def __call__(
         self, scores: Tensor, positive_columns: Tensor, mask: Tensor | None = None
@@ -33,4 +42,4 @@ class InBatchCrossEntropy(InBatchLoss):
             if not mask.gather(1, positive_columns[:, None]).all():
                 raise ValueError("every positive column must be a real document in mask")
             scores = scores.masked_fill(~mask, float("-inf"))
-        return F.cross_entropy(scores, positive_columns)
+        return F.cross_entropy(scores * self.scale, positive_columns)

@@ -36,14 +36,24 @@ class LocalizedContrastiveEstimation(ScoringLoss):
     Localized Contrastive Estimation (Gao et al., 2021): the loss per query is
     ``-log(exp(s_0) / sum_j exp(s_j))`` over real documents ``j``, averaged over queries.
     ``targets`` is only checked for its shape: the positive is known by position.
+
+    Args:
+        scale: Multiplies the scores before the softmax (an inverse temperature). Cosine
+            scores lie in [-1, 1], too flat for a softmax: sentence-transformers'
+            ``MultipleNegativesRankingLoss`` uses 20 for them; 1 suits unbounded scores.
     """
+
+    def __init__(self, scale: float = 1.0) -> None:
+        if scale <= 0:
+            raise ValueError(f"scale must be > 0, got {scale}")
+        self.scale = scale
 
     def __call__(self, scores: Tensor, targets: Tensor, mask: Tensor | None = None) -> Tensor:
         check_same_shape(scores, targets)
         mask = resolve_mask(scores, mask)
         if not mask[:, 0].all():
             raise ValueError("the first document of every query must be real (the positive)")
-        return -_masked_log_softmax(scores, mask)[:, 0].mean()
+        return -_masked_log_softmax(scores * self.scale, mask)[:, 0].mean()
 
 
 class ApproxNDCG(ScoringLoss):

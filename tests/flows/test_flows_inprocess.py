@@ -13,6 +13,7 @@ from prefect.client.orchestration import get_client
 from flows.evaluate import evaluate_flow
 from flows.index import index_flow
 from flows.pipeline import pipeline
+from lir_core import BiEncoderModule, CrossEncoderModule
 from tasks.artifacts import is_valid_artifact
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -32,14 +33,22 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     root = tmp_path / "artifacts"
     summary = Path(pipeline(params_file=str(params)))
     metrics = json.loads((summary / "metrics.json").read_text())
-    assert list(metrics) == ["bm25", "minilm", "bm25-minilm"]
+    assert list(metrics) == ["bm25", "minilm", "minilm-ft", "bm25-cross"]
     assert metrics["bm25"]["nDCG@10"] > 0.5  # BM25 on the tiny slice is far from random
-    for folder in ("data", "shards/minilm", "index/minilm", "index/bm25", "runs/bm25", "runs/minilm",
-                   "reranked/bm25-minilm", "eval/bm25", "summary"):
+    for folder in ("data", "tuples/train-bm25", "models/minilm-ft", "models/minilm-cross", "shards/minilm",
+                   "index/minilm", "index/minilm-ft", "index/bm25", "runs/bm25", "runs/minilm", "runs/minilm-ft",
+                   "reranked/bm25-cross", "eval/bm25", "summary"):
         assert is_valid_artifact(root / folder), folder
+    tuples = pd.read_parquet(root / "tuples/train-bm25/tuples.parquet")
+    assert len(tuples) == 12 and tuples["neg_doc_ids"].map(len).max() == 3  # every query is judged
+    assert pd.read_csv(root / "models/minilm-ft/loss.csv")["step"].tolist() == [1, 2]
+    cross = CrossEncoderModule(str(root / "models/minilm-cross"))
+    assert type(cross.config).__name__ == "MonoConfig" and cross.config.doc_length == 64
+    assert BiEncoderModule(str(root / "models/minilm-ft")).config.doc_length > 64  # 64 was for training only
     import asyncio
 
-    assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm"} <= asyncio.run(artifact_keys())
+    assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm",
+            "tiny-fine-tune-minilm-ft", "tiny-fine-tune-minilm-cross"} <= asyncio.run(artifact_keys())
 
     before = manifest_mtimes(root)
     pipeline(params_file=str(params))
@@ -79,30 +88,3 @@ def test_search_param_change_reruns_search_only(write_params: Callable[..., Path
     changed = {key for key in after if after[key] != before.get(key)}
     assert changed == {"runs/minilm/manifest.json", "eval/minilm/manifest.json", "summary/manifest.json"}
     assert pd.read_parquet(root / "runs/minilm/run.parquet").groupby("query_id").size().max() == 3
-
-
-def test_pipeline_with_fine_tuned_model(write_params: Callable[..., Path], tmp_path: Path) -> None:
-    from lir_core.data.hard_negatives import mine_hard_negatives
-    from lir_core.data.doc_lookup import DictDocLookup
-    from lir_core.data.sources import load_qrels, load_queries
-    from lir_core.retrieve.bm25 import Bm25Retriever
-
-    data = Path(__file__).parent / "data" / "scifact-tiny"
-    docs = {d["doc_id"]: f"{d['title']} {d['text']}" for d in pd.read_json(data / "docs.jsonl", lines=True,
-                                                                            dtype=False).to_dict("records")}
-    bm25 = Bm25Retriever()
-    bm25.index(list(docs), list(docs.values()))
-    queries = load_queries(str(data / "queries.tsv"))
-    tuples = mine_hard_negatives(bm25.search(queries, 10), load_qrels(str(data / "qrels.tsv")), queries,
-                                 DictDocLookup(docs), tmp_path / "tuples.parquet", num_negatives=3).path
-    params = write_params("ft", **{
-        "fine_tune": {"minilm-ft": {"base": "minilm", "train": {"tuples": str(tuples), "max_steps": 2,
-                                                                "batch_size": 4, "num_docs": 3, "lr": 1e-3}}},
-        "index.minilm.model": "minilm-ft", "re_rank.bm25-minilm.model": "minilm-ft"})
-    summary = Path(pipeline(params_file=str(params)))
-    assert is_valid_artifact(tmp_path / "artifacts" / "models" / "minilm-ft")
-    assert (tmp_path / "artifacts" / "models" / "minilm-ft" / "loss.csv").is_file()
-    assert set(json.loads((summary / "metrics.json").read_text())) == {"bm25", "minilm", "bm25-minilm"}
-    import asyncio
-
-    assert "tiny-fine-tune-minilm-ft" in asyncio.run(artifact_keys())

@@ -44,3 +44,11 @@ def test_in_batch_cross_entropy_rejects_padded_positive() -> None:
 def test_in_batch_cross_entropy_rejects_bad_shapes() -> None:
     with pytest.raises(ValueError, match="positive_columns"):
         InBatchCrossEntropy()(SCORES, torch.tensor([0, 2, 4]))
+
+
+def test_in_batch_cross_entropy_scale_multiplies_scores() -> None:
+    # Scale 2 on SCORES: query 1 p_pos = 9 / (9 + 3) = 3/4 -> ln(4/3); query 2 p_pos = 25 / 28 -> ln(28/25).
+    expected = (math.log(4 / 3) + math.log(28 / 25)) / 2
+    assert InBatchCrossEntropy(scale=2.0)(SCORES, POSITIVES).item() == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="scale"):
+        InBatchCrossEntropy(scale=-1.0)

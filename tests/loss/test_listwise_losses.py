@@ -77,3 +77,12 @@ def test_approx_ndcg_gradient(gradient_check) -> None:
 def test_approx_ndcg_rejects_non_positive_temperature() -> None:
     with pytest.raises(ValueError, match="temperature"):
         ApproxNDCG(temperature=0.0)
+
+
+def test_lce_scale_sharpens_the_softmax() -> None:
+    # Cosine scores 0.1 (positive) and 0.0 with scale 20: p_pos = e^2 / (e^2 + 1), loss = ln(1 + e^-2).
+    scores = torch.tensor([[0.1, 0.0]])
+    loss = LocalizedContrastiveEstimation(scale=20.0)(scores, torch.zeros_like(scores))
+    assert loss.item() == pytest.approx(math.log(1 + math.exp(-2.0)), abs=1e-6)
+    with pytest.raises(ValueError, match="scale"):
+        LocalizedContrastiveEstimation(scale=0.0)

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from lir_core import DprConfig
 from lir_core.bi_encoder.module import BiEncoderModule
 from tasks.artifacts import is_valid_artifact
 from tasks.fine_tune import fine_tune
@@ -37,6 +39,29 @@ def test_fine_tune_writes_model_folder_and_loss_csv(dataset_dir: Path, tiny_back
     assert is_valid_artifact(out)
     curve = pd.read_csv(Path(out) / "loss.csv")
     assert curve["step"].tolist() == [1, 2, 3] and curve["loss"].notna().all()
+    assert (Path(out) / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     module = BiEncoderModule(out)
     assert type(module.config).__name__ == "DprConfig"
     assert module.score("vitamin d", ["bone loss", "heart attack"]).scores.shape == (2,)
+
+
+def test_fine_tune_applies_loss_arguments_lengths_and_warmup(dataset_dir: Path, tiny_backbone: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    tuples = write_tuples(dataset_dir, tmp_path / "tuples.jsonl")
+    out = fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"),
+                       config={"class": "DprConfig"}, losses=[{"class": "InBatchCrossEntropy", "scale": 20.0}],
+                       lr=1e-3, max_steps=4, warmup_steps=2, batch_size=4, num_docs=2, query_length=12, doc_length=24)
+    base = BiEncoderModule(str(tiny_backbone("bert")), config=DprConfig())
+    module = BiEncoderModule(out)
+    assert (module.config.query_length, module.config.doc_length) == (base.config.query_length, base.config.doc_length)
+    manifest = json.loads((Path(out) / "manifest.json").read_text())
+    assert manifest["producer"]["training_lengths"] == {"query_length": 12, "doc_length": 24}
+    assert manifest["producer"]["losses"] == [{"class": "InBatchCrossEntropy", "scale": 20.0}]
+    assert manifest["producer"]["warmup_steps"] == 2
+
+
+def test_fine_tune_names_an_unknown_loss(dataset_dir: Path, tiny_backbone: Callable[..., Path], tmp_path: Path) -> None:
+    tuples = write_tuples(dataset_dir, tmp_path / "tuples.jsonl")
+    with pytest.raises(ValueError, match="unknown loss 'NoSuchLoss'"):
+        fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"), losses=["NoSuchLoss"])
+    assert not (tmp_path / "model").exists()

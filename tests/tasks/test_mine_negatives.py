@@ -1,0 +1,45 @@
+"""mine_negatives body: BM25 hard negatives for judged queries, as a tuples artifact TupleDataset reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lir_core.data import TupleDataset
+from lir_core.retrieve.bm25 import Bm25Retriever
+from tasks.artifacts import is_valid_artifact
+from tasks.mine_negatives import TUPLES, mine_negatives
+
+TINY_DATA = Path(__file__).parents[1] / "flows" / "data" / "scifact-tiny"
+
+
+def test_negatives_are_the_best_bm25_documents_not_judged_relevant(dataset_dir: Path, tmp_path: Path) -> None:
+    queries, qrels = str(TINY_DATA / "queries.tsv"), str(TINY_DATA / "qrels.tsv")
+    out = mine_negatives.fn(str(dataset_dir / "docs.parquet"), queries, qrels, str(tmp_path / "tuples"),
+                            depth=10, num_negatives=3)
+    assert is_valid_artifact(out)
+    tuples = pd.read_parquet(Path(out) / TUPLES)
+    judged = pd.read_parquet(dataset_dir / "qrels.parquet")
+    relevant = judged[judged["relevance"] > 0].groupby("query_id")["doc_id"].apply(set).to_dict()
+    assert set(tuples["query_id"]) == set(relevant)  # every judged query, each once
+
+    docs = pd.read_parquet(dataset_dir / "docs.parquet")
+    bm25 = Bm25Retriever()
+    bm25.index(docs["doc_id"].tolist(), docs["doc"].tolist())
+    query_texts = dict(zip(tuples["query_id"], tuples["query"]))
+    run = bm25.search(query_texts, k=10)
+    for row in tuples.itertuples():
+        assert set(row.pos_doc_ids) == relevant[row.query_id]
+        expected = [doc_id for doc_id in run[row.query_id] if doc_id not in relevant[row.query_id]][:3]
+        assert list(row.neg_doc_ids) == expected
+    sample = TupleDataset(str(Path(out) / TUPLES))[0]
+    assert sample.docs[0] == docs.set_index("doc_id")["doc"][sample.doc_ids[0]]
+
+
+def test_mining_needs_qrels(dataset_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
+                          str(TINY_DATA / "queries.tsv"), str(tmp_path / "tuples"))
+    assert not (tmp_path / "tuples").exists()
