@@ -19,6 +19,8 @@ def tiny_params_dict(artifacts: Path, model: Path, **changes: Any) -> dict[str, 
     values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
     values["artifacts"] = str(artifacts)
     values["dataset"] = {key: str(ROOT / path) for key, path in values["dataset"].items()}
+    for mined in values["tuples"].values():
+        mined.update(queries=str(ROOT / mined["queries"]), qrels=str(ROOT / mined["qrels"]))
     values["models"]["minilm"]["path"] = str(model)
     values["re_rank"]["bm25-cross"]["depth"] = 5
     for dotted, value in changes.items():  # a value of None deletes the key

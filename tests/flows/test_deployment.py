@@ -91,7 +91,7 @@ def test_deployed_pipeline_runs_on_a_process_worker(tmp_path: Path, tiny_backbon
         assert len(deployed) == 1 and deployed[0]["parameters"]["params_file"] == str(params)
         assert deployed[0]["state"]["type"] == "COMPLETED"
         stages = {run["parameters"]["params_file"] for run in runs if run["deployment_id"] is None}
-        assert len(runs) == 6 and stages == {str(params)}  # the pipeline and its five stage subflows
+        assert len(runs) == 7 and stages == {str(params)}  # the pipeline and its six stage subflows
     finally:
         if worker is not None:
             stop(worker)
