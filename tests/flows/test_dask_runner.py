@@ -11,6 +11,7 @@ from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.params import RunnerParams
 from flows.runners import make_task_runner
+from flow_helpers import ZERO_SHOT_ONLY
 from lir_core.artifacts import Manifest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
@@ -26,7 +27,7 @@ def test_dask_local_cluster_matches_thread_runner(write_params: Callable[..., Pa
     pytest.importorskip("prefect_dask")
     runs = {}
     for runner in ("thread", "dask"):
-        params = str(write_params(runner, artifacts=tmp_path / runner, **{"index.minilm.shard_size": 12}))
+        params = str(write_params(runner, artifacts=tmp_path / runner, **ZERO_SHOT_ONLY, **{"index.minilm.shard_size": 12}))
         load_dataset_flow(params_file=params)
         task_runner = make_task_runner(RunnerParams(type=runner, workers=2))
         index_flow.with_options(task_runner=task_runner)(params_file=params)
@@ -42,7 +43,7 @@ def test_ray_local_cluster_matches_thread_runner(write_params: Callable[..., Pat
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
     runs = {}
     for runner in ("thread", "ray"):
-        params = str(write_params(runner, artifacts=tmp_path / runner, **{"index.minilm.shard_size": 24}))
+        params = str(write_params(runner, artifacts=tmp_path / runner, **ZERO_SHOT_ONLY, **{"index.minilm.shard_size": 24}))
         load_dataset_flow(params_file=params)
         index_flow.with_options(task_runner=make_task_runner(RunnerParams(type=runner, workers=2)))(params_file=params)
         runs[runner] = shard_checksums(tmp_path / runner / "shards" / "minilm")

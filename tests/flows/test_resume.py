@@ -18,13 +18,13 @@ import pytest
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.search import search_flow
-from flow_helpers import ROOT, run_flow
+from flow_helpers import ROOT, ZERO_SHOT_ONLY as ZERO_SHOT, run_flow
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 NUM_SHARDS = 8  # 48 docs, shard_size 6
 # Only the zero-shot dense index, so that every shard the flow encodes is one of NUM_SHARDS.
-ZERO_SHOT_ONLY = {"index.minilm.shard_size": 6, "index.minilm-ft": None, "search.minilm-ft": None}
+ZERO_SHOT_ONLY = {**ZERO_SHOT, "index.minilm.shard_size": 6}
 
 
 def sha(path: Path) -> str:
