@@ -258,7 +258,7 @@ def bench_seismic(shards_dir: Path, module: BiEncoderModule, queries: BiEncoderE
 
 def bench_plaid(shards_dir: Path, module: BiEncoderModule, queries: BiEncoderEmbedding, query_ids: list[str],
                 qrels: dict[str, dict[str, int]], latency_queries: int) -> dict:
-    """PLAID at default settings (plus 4-bit residuals) against exhaustive MaxSim."""
+    """PLAID at default settings (and with fewer residual bits or re-scored documents) against exhaustive MaxSim."""
     exhaustive_dir = CACHE / "maxsim-index"
     exhaustive_config = ExhaustiveMaxSimIndexConfig()
     _, exhaustive_build = timed(lambda: indexer_for(exhaustive_config).build(shards_dir, exhaustive_dir, exhaustive_config))
@@ -266,8 +266,9 @@ def bench_plaid(shards_dir: Path, module: BiEncoderModule, queries: BiEncoderEmb
     (exact_ids, exact_scores), exhaustive_batched = timed(lambda: searcher_function(exhaustive)(queries))
 
     variants = {"plaid_defaults": (PlaidIndexConfig(), PlaidSearchConfig(k=K)),
-                "plaid_4_bit": (PlaidIndexConfig(n_bits=4), PlaidSearchConfig(k=K)),
-                "plaid_4_bit_exact_k_128": (PlaidIndexConfig(n_bits=4), PlaidSearchConfig(k=K, exact_k=128))}
+                "plaid_8_bit_exact_k_64": (PlaidIndexConfig(), PlaidSearchConfig(k=K, exact_k=64)),
+                "plaid_4_bit_exact_k_128": (PlaidIndexConfig(n_bits=4), PlaidSearchConfig(k=K, exact_k=128)),
+                "plaid_2_bit_colbertv2": (PlaidIndexConfig(n_bits=2), PlaidSearchConfig(k=K, exact_k=None))}
     built: dict[str, tuple[Path, float]] = {}
     searches: dict[str, SearchFunction] = {"exhaustive_maxsim": searcher_function(exhaustive)}
     for name, (index_config, search_config) in variants.items():

@@ -192,6 +192,7 @@ QUERIES = {"q1": "capital of germany", "q2": "bone loss vitamin", "q3": "inverte
 
 @pytest.fixture(scope="module")
 def tiny_colbert(tiny_backbone: Callable[..., Path]) -> BiEncoderModule:
+    torch.manual_seed(0)  # the projection is initialised here: unseeded, the near-ties below were flaky
     return BiEncoderModule(str(tiny_backbone("bert")), config=ColConfig(embedding_dim=16, doc_length=32))
 
 

@@ -4,14 +4,16 @@ Documents are ``title + " " + text`` (BEIR's sentence-transformers convention, w
 ``lir_core.data`` follows), truncated to the model's ``max_seq_length`` of 256 tokens;
 search is exact (faiss flat). The fp32 run goes through the paper's trainer flow
 (IndexCallback + SearchCallback over DocDataset / QueryDataset), the bf16 run through the
-library functions (encode_collection, search); both merge their numbers into
-``results/scifact_minilm_zero_shot.json``. The bf16 test runs only where the CPU (or a GPU)
+library functions (encode_collection, search); with ``LIR_RECORD_RESULTS=1`` both merge
+their numbers into ``results/scifact_minilm_zero_shot.json`` (a plain test run leaves the
+tracked file alone). The bf16 test runs only where the CPU (or a GPU)
 does bf16 in hardware: elsewhere bf16 is emulated and three times slower than fp32.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -35,7 +37,7 @@ from lir_core.trainer import LightningIRTrainer
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "scifact_minilm_zero_shot.json"
 COMMAND = (
-    "make seed && IR_DATASETS_HOME=.cache/ir_datasets HF_HUB_OFFLINE=1 "
+    "make seed && LIR_RECORD_RESULTS=1 IR_DATASETS_HOME=.cache/ir_datasets HF_HUB_OFFLINE=1 "
     ".venv/bin/python -m pytest -m slow tests/retrieve/test_search_scifact.py"
 )
 PUBLISHED = 0.645
@@ -53,7 +55,10 @@ def cpu_has_fast_bf16() -> bool:
 
 
 def write_report(update: dict[str, dict[str, float]], num_docs: int, num_queries: int) -> None:
-    """Merge a measurement (fp32 or bf16) into ``RESULTS``, keeping the other one."""
+    """Merge a measurement (fp32 or bf16) into ``RESULTS``, keeping the other one (only when
+    ``LIR_RECORD_RESULTS=1``)."""
+    if os.environ.get("LIR_RECORD_RESULTS") != "1":
+        return
     measured = json.loads(RESULTS.read_text()).get("measured", {}) if RESULTS.is_file() else {}
     measured.update(update)
     report = {

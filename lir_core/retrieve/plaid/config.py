@@ -54,7 +54,11 @@ class PlaidIndexConfig(IndexConfig):
 
     Args:
         num_centroids: k-means clusters; None uses ``default_num_centroids(num_tokens)``.
-        n_bits: Bits per residual dimension (1, 2, 4 or 8).
+        n_bits: Bits per residual dimension (1, 2, 4 or 8). The default, 8, keeps exact
+            re-scoring close to uncompressed MaxSim: on SciFact with MiniLM token vectors
+            (bench/results/search.json) 2 bits, ColBERTv2's choice for MS MARCO, recall only
+            88% of the exhaustive top 10 and 4 bits 93-95%; 8 bits, still a quarter of the
+            float32 index, recall 97% at ~10x the speed of exhaustive MaxSim.
         kmeans_niters: k-means iterations (ColBERTv2's default is 4).
         kmeans_points_per_centroid: k-means trains on a uniform sample of at most this many
             token vectors per centroid.
@@ -64,7 +68,7 @@ class PlaidIndexConfig(IndexConfig):
     index_type: ClassVar[str] = "plaid"
 
     num_centroids: int | None = None
-    n_bits: int = 2
+    n_bits: int = 8
     kmeans_niters: int = 4
     kmeans_points_per_centroid: int = 64
     seed: int = 12345
@@ -99,13 +103,15 @@ class PlaidSearchConfig(SearchConfig):
             only centroids scoring at least this with some query token count. None: no pruning.
         candidate_k: Documents kept by pruned centroid interaction (PLAID's "ndocs").
         exact_k: Documents kept by full centroid interaction and re-scored with decompressed
-            vectors; None: ``candidate_k // 4`` (PLAID's choice). At least ``k`` are kept.
+            vectors; None: ``candidate_k // 4`` (PLAID's choice). At least ``k`` are kept. The
+            default 96 (not PLAID's 64) lifts SciFact recall of the exhaustive top 10 from 0.95
+            to 0.97 with 8-bit residuals, for ~40% more re-scoring time.
     """
 
     n_probe: int = 2
     centroid_score_threshold: float | None = 0.5
     candidate_k: int = 256
-    exact_k: int | None = None
+    exact_k: int | None = 96
 
     def __post_init__(self) -> None:
         super().__post_init__()
