@@ -55,13 +55,15 @@ def test_set_encoder_is_permutation_equivariant(tiny_backbone) -> None:
 
 
 def test_set_encoder_scores_depend_on_the_other_passages(tiny_backbone) -> None:
+    torch.manual_seed(0)  # before the module: its scoring head is initialised here (unseeded, this was flaky)
     module = CrossEncoderModule(str(tiny_backbone("bert")), config=SetEncoderConfig(interaction_heads=2))
-    torch.manual_seed(0)
     for parameter in module.model.interaction.parameters():
         torch.nn.init.normal_(parameter, std=0.5)
     full = module.score(QUERY, DOCS).scores
     partial = module.score(QUERY, DOCS[:2]).scores
-    assert not torch.allclose(full[:2], partial, atol=1e-4)
+    # The random tiny model moves scores by 1e-4 to 1e-3 here; fp32 noise from a different
+    # batch composition is ~1e-7, which is all a pointwise model's scores would show.
+    assert (full[:2] - partial).abs().max() > 1e-5
     batched = module.score([QUERY, QUERY], [DOCS, DOCS[:2]]).scores
     torch.testing.assert_close(batched, torch.cat([full, partial]), atol=1e-5, rtol=1e-5)
 
