@@ -18,13 +18,13 @@ import pytest
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.search import search_flow
-from flow_helpers import ROOT, ZERO_SHOT_ONLY as ZERO_SHOT, run_flow
+from flow_helpers import ROOT, ZERO_SHOT_ONLY, run_flow
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 NUM_SHARDS = 8  # 48 docs, shard_size 6
-# Only the zero-shot dense index, so that every shard the flow encodes is one of NUM_SHARDS.
-ZERO_SHOT_ONLY = {**ZERO_SHOT, "index.minilm.shard_size": 6}
+# Only the zero-shot dense index, in shards of 6, so that every shard the flow encodes is one of NUM_SHARDS.
+RESUME_PARAMS = {**ZERO_SHOT_ONLY, "index.minilm.shard_size": 6}
 
 
 def sha(path: Path) -> str:
@@ -36,7 +36,7 @@ def encoded(stdout: str) -> list[int]:
 
 
 def test_killed_index_flow_resumes_with_missing_shards_only(write_params: Callable[..., Path], tmp_path: Path) -> None:
-    params = write_params("resume", **ZERO_SHOT_ONLY, **{"runner.workers": 1})
+    params = write_params("resume", **RESUME_PARAMS, **{"runner.workers": 1})
     shards = tmp_path / "artifacts" / "shards" / "minilm"
     load_dataset_flow(params_file=str(params))
     command = [sys.executable, "-m", "flows.index", "--params", str(params)]
@@ -62,7 +62,7 @@ def test_killed_index_flow_resumes_with_missing_shards_only(write_params: Callab
     assert {i: (shards / f"shard-{i:05d}.json").stat().st_mtime_ns for i in done} == done
 
     # An uninterrupted run elsewhere gives identical shards, index and search results.
-    fresh = write_params("fresh", artifacts=tmp_path / "fresh", **ZERO_SHOT_ONLY)
+    fresh = write_params("fresh", artifacts=tmp_path / "fresh", **RESUME_PARAMS)
     load_dataset_flow(params_file=str(fresh))
     index_flow(params_file=str(fresh))
     for name in [*(f"shard-{i:05d}.parquet" for i in range(NUM_SHARDS))]:
