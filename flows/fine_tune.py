@@ -34,6 +34,7 @@ def fine_tune_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] 
                                 batch_size=train.batch_size, num_docs=train.num_docs,
                                 query_length=train.query_length, doc_length=train.doc_length,
                                 seed=train.seed, docs=train.docs, queries=train.queries,
+                                freeze_docs=train.freeze_docs,
                                 key=artifact_key(p.name, "fine-tune", key))
     return models
 

@@ -61,7 +61,9 @@ class TrainParams(_Strict):
     """Training data and schedule: ``tuples`` is a key of the params' ``tuples`` section (mined
     before training), a JSONL/Parquet tuples file or an ``ir_datasets`` docpairs id;
     ``docs``/``queries`` supply texts the tuples lack; ``losses`` name ``lir_core.loss`` classes (``{class: InBatchCrossEntropy, scale: 20}`` with arguments);
-    ``query_length``/``doc_length`` truncate training texts (the saved model keeps its config's lengths)."""
+    ``query_length``/``doc_length`` truncate training texts (the saved model keeps its config's lengths);
+    ``freeze_docs`` (bi-encoders) trains the query encoder only: documents keep the base model's encoder
+    (config ``doc_encoder: frozen``), so the base model's index serves the result (``search.query_model``)."""
 
     tuples: str
     docs: str | None = None
@@ -75,6 +77,7 @@ class TrainParams(_Strict):
     query_length: int | None = Field(None, ge=1)
     doc_length: int | None = Field(None, ge=1)
     seed: int = 0
+    freeze_docs: bool = False
 
 
 class FineTuneParams(_Strict):
@@ -85,6 +88,12 @@ class FineTuneParams(_Strict):
     type: Literal["bi-encoder", "cross-encoder"] = "bi-encoder"
     config: dict[str, Any] | None = None
     train: TrainParams
+
+    @model_validator(mode="after")
+    def _freeze_docs_is_for_bi_encoders(self) -> FineTuneParams:
+        if self.train.freeze_docs and self.type != "bi-encoder":
+            raise ValueError("train.freeze_docs is for bi-encoders (a cross-encoder has no document encoder)")
+        return self
 
 
 class IndexParams(_Strict):
@@ -109,9 +118,12 @@ class IndexParams(_Strict):
 
 
 class SearchParams(_Strict):
-    """Search ``index`` (a key of ``index``) for the top ``k``; ``config`` adds family settings."""
+    """Search ``index`` (a key of ``index``) for the top ``k``; ``config`` adds family settings.
+    ``query_model`` encodes the queries instead of the index's model: a ``fine_tune`` entry with
+    ``train.freeze_docs`` whose base is the index's model (its documents are encoded as in the index)."""
 
     index: str
+    query_model: str | None = None
     k: int = Field(100, ge=1)
     batch_size: int = Field(32, ge=1)
     config: dict[str, Any] = Field(default_factory=dict)
@@ -182,6 +194,16 @@ class Params(_Strict):
         problems = [f"fine_tune.{k}.base={v.base!r}" for k, v in self.fine_tune.items() if v.base not in self.models]
         problems += [f"index.{k}.model={v.model!r}" for k, v in self.index.items() if v.model and v.model not in models]
         problems += [f"search.{k}.index={v.index!r}" for k, v in self.search.items() if v.index not in self.index]
+        problems += [f"search.{k}.query_model={v.query_model!r}" for k, v in self.search.items()
+                     if v.query_model and v.query_model not in models]
+        for key, settings in self.search.items():
+            if settings.query_model in self.fine_tune and settings.index in self.index:
+                tuned, index_model = self.fine_tune[settings.query_model], self.index[settings.index].model
+                if not tuned.train.freeze_docs or tuned.base != index_model:
+                    raise ValueError(
+                        f"search.{key}.query_model={settings.query_model!r} cannot search index "
+                        f"{settings.index!r} (built with {index_model!r}): a query model needs "
+                        f"fine_tune.{settings.query_model}.train.freeze_docs and base {index_model!r}")
         problems += [f"re_rank.{k}.model={v.model!r}" for k, v in self.re_rank.items() if v.model not in models]
         problems += [f"re_rank.{k}.run={v.run!r}" for k, v in self.re_rank.items()
                      if v.run not in self.search and v.run not in self.re_rank and v.run not in self.runs]

@@ -58,7 +58,8 @@ def plan_variant(p: Params) -> dict[str, Any]:
         "name": p.name, "variant": p.variant, "artifacts": str(p.root), "stages": stages,
         "dataset": p.dataset.model_dump(), "runs": {k: v.model_dump() for k, v in p.runs.items()},
         "models": models, "index": indexes,
-        "search": {k: {"index": v.index, "index_type": p.index[v.index].index_type, "k": v.k} for k, v in p.search.items()},
+        "search": {k: {"index": v.index, "index_type": p.index[v.index].index_type, "k": v.k,
+                       **({"query_model": v.query_model} if v.query_model else {})} for k, v in p.search.items()},
         "re_rank": {k: {"run": v.run, "model": v.model, "type": p.model(v.model).type, "depth": v.depth}
                     for k, v in p.re_rank.items()},
         "systems": p.systems,

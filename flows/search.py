@@ -20,7 +20,8 @@ def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | N
     require(p.data_dir, "load_dataset", params_file)
     for key in {s.index for s in p.search.values()}:
         require(p.index_dir(key), "index", params_file)
-    require_models(p, [p.index[s.index].model for s in p.search.values() if p.index[s.index].model], params_file)
+    require_models(p, [p.index[s.index].model for s in p.search.values() if p.index[s.index].model]
+                   + [s.query_model for s in p.search.values() if s.query_model], params_file)
     futures = {}
     for system, settings in p.search.items():
         model_key = p.index[settings.index].model
@@ -28,7 +29,8 @@ def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | N
         futures[system] = search.submit(
             str(p.index_dir(settings.index)), p.queries_file(), str(p.run_dir(system)), k=settings.k,
             model=model.path if model else None, batch_size=settings.batch_size, config=settings.config,
-            precision=model.precision if model else "fp32", tag=system)
+            precision=model.precision if model else "fp32", tag=system,
+            query_model=p.model(settings.query_model).path if settings.query_model else None)
     return {system: future.result() for system, future in futures.items()}
 
 

@@ -48,18 +48,25 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
               config: dict[str, Any] | None = None, losses: list[str | dict[str, Any]] | None = None,
               lr: float = 2e-5, max_steps: int = 100, warmup_steps: int = 0, batch_size: int = 8,
               num_docs: int | None = None, query_length: int | None = None, doc_length: int | None = None,
-              seed: int = 0, docs: str | None = None, queries: str | None = None, key: str = "fine-tune") -> str:
+              seed: int = 0, docs: str | None = None, queries: str | None = None, freeze_docs: bool = False,
+              key: str = "fine-tune") -> str:
     """Train ``model`` for ``max_steps`` AdamW steps (linear warmup over ``warmup_steps``, then
     linear decay) with ``losses`` (see :func:`loss_function`) on a tuples file or ``ir_datasets``
     docpairs id; ``query_length``/``doc_length`` truncate the training texts only (the saved model
-    keeps the lengths of its config, for indexing and search); returns ``out_dir``."""
+    keeps the lengths of its config, for indexing and search); ``freeze_docs`` trains a bi-encoder's
+    query encoder only (config ``doc_encoder="frozen"``: documents are encoded as by ``model``, so
+    ``model``'s index serves the result); returns ``out_dir``."""
     L.seed_everything(seed, workers=True, verbose=False)
     loss_functions = [loss_function(spec) for spec in losses or ["LocalizedContrastiveEstimation"]]
     module_class, path = MODULE_CLASSES[model_type], resolve_ref(model)
     module = module_class(path, config=model_config(config), loss_functions=loss_functions)
     inference_config = module.config
+    if freeze_docs:
+        if model_type != "bi-encoder":
+            raise ValueError("freeze_docs is for bi-encoders (a cross-encoder has no document encoder)")
+        inference_config = inference_config.replace(doc_encoder="frozen")
     lengths = {name: value for name, value in (("query_length", query_length), ("doc_length", doc_length)) if value}
-    if lengths:
+    if inference_config.replace(**lengths) != module.config:
         module = module_class(path, config=inference_config.replace(**lengths), loss_functions=loss_functions)
     module.set_optimizer(torch.optim.AdamW, lr=lr, lr_scheduler=partial(LinearWarmupScheduler,
                          num_warmup_steps=warmup_steps, num_training_steps=max_steps))
@@ -72,6 +79,8 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     producer = {"task": "fine_tune", "base": fingerprint(model), "tuples": fingerprint(tuples), "steps": max_steps,
                 "losses": losses, "lr": lr, "warmup_steps": warmup_steps, "batch_size": batch_size, "seed": seed,
                 "training_lengths": lengths}
+    if freeze_docs:
+        producer["freeze_docs"] = True
     module.model.config = module.config = inference_config  # training lengths truncate training only
     with artifact_dir(out_dir, "model", producer) as tmp:
         module.save_pretrained(tmp)

@@ -38,23 +38,29 @@ def read_queries(path: str) -> dict[str, str]:
     return dict(zip(frame["query_id"].astype(str), frame["query"]))
 
 
-@task(cache_policy=ArtifactCache(inputs=("index_dir", "queries", "model"), code=("lir_core.retrieve", *MODEL_CODE)))
+@task(cache_policy=ArtifactCache(inputs=("index_dir", "queries", "model", "query_model"),
+                                 code=("lir_core.retrieve", *MODEL_CODE)))
 def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str | None = None,
            batch_size: int = 32, config: dict[str, Any] | None = None, precision: str = "fp32",
-           tag: str = "lir") -> str:
+           tag: str = "lir", query_model: str | None = None) -> str:
     """Retrieve the top ``k`` per query from ``index_dir`` (BM25, or any index family with the
-    bi-encoder ``model`` that built it); returns ``out_dir``."""
+    bi-encoder ``model`` that built it); ``query_model`` encodes the queries instead of ``model``
+    (the index's searcher checks that it encodes documents as ``model`` did: a model fine-tuned
+    from it with ``freeze_docs``); returns ``out_dir``."""
     query_texts = read_queries(queries)
     kind = Manifest.load(index_dir).kind
+    if query_model is not None and model is None:
+        raise ValueError(f"a query model needs the model that built the index {index_dir}")
     if kind == "bm25":
         run = Bm25Retriever.load(index_dir).search(query_texts, k)
         result = SearchResult(list(run), [list(d) for d in run.values()], [list(d.values()) for d in run.values()])
     else:
-        module, lock = load_module(model, "bi-encoder", precision)
+        module, lock = load_module(query_model or model, "bi-encoder", precision)
         with lock:
             result = search_index(module, index_dir, query_texts, search_config(kind, k, config or {}), batch_size)
     producer = {"task": "search", "index_type": kind, "k": k, "config": config or {},
-                "inputs": {"index": fingerprint(index_dir), "queries": fingerprint(queries), "model": fingerprint(model)}}
+                "inputs": {"index": fingerprint(index_dir), "queries": fingerprint(queries), "model": fingerprint(model),
+                                                       "query_model": fingerprint(query_model)}}
     with artifact_dir(out_dir, "run", producer) as tmp:
         write_run(result, tmp / RUN_STEM, tag=tag)
     run_logger().info("searched %d queries in %s (%s, k=%d)", len(query_texts), index_dir, kind, k)

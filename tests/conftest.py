@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny random backbones with small trained tokenizers, built offline."""
+"""Shared fixtures: tiny random backbones with small fixed-vocabulary tokenizers, built offline."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 import torch
 import transformers
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import (
     AutoModel,
     AutoModelForMaskedLM,
@@ -44,12 +44,29 @@ CORPUS = [
 TINY = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
 
 
+def _words(normalizer: normalizers.Normalizer | None, pre_tokenizer: pre_tokenizers.PreTokenizer) -> list[str]:
+    """The corpus' distinct pre-tokenized words, sorted.
+
+    The tiny vocabularies are built from this list instead of being trained: a trained
+    vocabulary breaks frequency ties differently in every process, which made every tiny
+    model a different random model per test run.
+    """
+    words = set()
+    for text in CORPUS:
+        normalized = normalizer.normalize_str(text) if normalizer else text
+        words.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalized))
+    return sorted(words)
+
+
 def _bert_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[unused0]", "[unused1]"]
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+    normalizer, pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
+    words = _words(normalizer, pre_tokenizer)
+    characters = sorted({c for word in words for c in word} | set("abcdefghijklmnopqrstuvwxyz0123456789"))
+    tokens = [*specials, *characters, *(f"##{c}" for c in characters), *(w for w in words if len(w) > 1)]
+    tokenizer = Tokenizer(models.WordPiece({token: i for i, token in enumerate(tokens)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
@@ -66,10 +83,17 @@ def _bert_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
 
 def _roberta_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.train_from_iterator(CORPUS, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    # Whole words by left-to-right merges of their characters (deterministic, unlike training).
+    merges: list[tuple[str, str]] = []
+    for word in _words(None, pre_tokenizer):
+        for end in range(2, len(word) + 1):
+            if (word[: end - 1], word[end - 1]) not in merges:
+                merges.append((word[: end - 1], word[end - 1]))
+    tokens = list(dict.fromkeys([*specials, *alphabet, *(left + right for left, right in merges)]))
+    tokenizer = Tokenizer(models.BPE({token: i for i, token in enumerate(tokens)}, merges, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.post_processor = processors.RobertaProcessing(
         ("</s>", tokenizer.token_to_id("</s>")), ("<s>", tokenizer.token_to_id("<s>")))
     tokenizer.decoder = decoders.ByteLevel()
@@ -83,9 +107,13 @@ def _roberta_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
 
 def _t5_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
     specials = ["<pad>", "</s>", "<unk>"]
-    tokenizer = Tokenizer(models.Unigram())
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
-    tokenizer.train_from_iterator(CORPUS, trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>"))
+    pre_tokenizer = pre_tokenizers.Metaspace()
+    words = _words(None, pre_tokenizer)
+    characters = sorted({c for word in words for c in word})
+    # Whole words score above single characters, so known words stay one piece.
+    pieces = [(s, 0.0) for s in specials] + [(w, -1.0) for w in words if len(w) > 1] + [(c, -5.0) for c in characters]
+    tokenizer = Tokenizer(models.Unigram(list(dict.fromkeys(pieces)), unk_id=2))
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.post_processor = processors.TemplateProcessing(
         single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", tokenizer.token_to_id("</s>"))])
     tokenizer.decoder = decoders.Metaspace()

@@ -110,6 +110,7 @@ class LightningIRModel(nn.Module):
         model.source_path = resolved.backbone_path
         model._load_heads(resolved, same_type=resolved.config is not None
                           and type(resolved.config) is type(chosen))
+        model._load_extra_backbones(resolved, **backbone_kwargs)
         model.eval()
         return model
 
@@ -139,8 +140,16 @@ class LightningIRModel(nn.Module):
             logger.info("%s: newly initialised backbone weights: %s", resolved.backbone_path, missing)
         return backbone
 
+    def _load_extra_backbones(self, resolved: ResolvedCheckpoint, **kwargs: Any) -> None:
+        """Load backbones besides ``backbone`` from a saved folder (none by default)."""
+
+    def backbone_prefixes(self) -> tuple[str, ...]:
+        """State-dict prefixes of backbones, which HuggingFace saves, not the heads file."""
+        return (BACKBONE_PREFIX,)
+
     def _head_state(self) -> dict[str, torch.Tensor]:
-        return {k: v for k, v in self.state_dict().items() if not k.startswith(BACKBONE_PREFIX)}
+        prefixes = self.backbone_prefixes()
+        return {k: v for k, v in self.state_dict().items() if not k.startswith(prefixes)}
 
     def _load_heads(self, resolved: ResolvedCheckpoint, same_type: bool) -> None:
         expected = self._head_state()

@@ -11,6 +11,7 @@ PoolingStrategy = Literal["first", "mean", "max", "sum"]
 SimilarityFunction = Literal["dot", "cosine"]
 Sparsification = Literal["relu", "relu_log"]
 Projection = Literal["linear", "linear_no_bias", "mlm"]
+DocEncoder = Literal["shared", "separate", "frozen"]
 
 POOLING_STRATEGIES = ("first", "mean", "max", "sum")
 
@@ -41,6 +42,11 @@ class BiEncoderConfig(LightningIRConfig):
         sparse_prune_top_k: When exporting sparse vectors to an index, keep the k largest
             weights per vector (None: keep all).
         sparse_prune_threshold: ... and drop weights below this value.
+        doc_encoder: "shared" (one backbone for queries and documents), "separate" (a second
+            backbone for documents, trained too: DPR's two encoders) or "frozen" (a second
+            backbone for documents that training leaves as loaded: query-side fine-tuning,
+            so an index built with the base model stays valid). Both separate kinds start
+            from the same weights unless the saved folder has its own ``doc_encoder/``.
     """
 
     model_type: ClassVar[str] = "bi-encoder"
@@ -60,6 +66,7 @@ class BiEncoderConfig(LightningIRConfig):
     doc_mask_scoring_tokens: Literal["punctuation"] | None = None
     sparse_prune_top_k: int | None = None
     sparse_prune_threshold: float = 0.0
+    doc_encoder: DocEncoder = "shared"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,6 +90,16 @@ class BiEncoderConfig(LightningIRConfig):
             raise ValueError(f"{type(self).__name__}: projection {self.projection!r} needs embedding_dim")
         if self.sparsification not in (None, "relu", "relu_log"):
             raise ValueError(f"{type(self).__name__}.sparsification: unknown {self.sparsification!r}")
+        if self.doc_encoder not in ("shared", "separate", "frozen"):
+            raise ValueError(
+                f"{type(self).__name__}.doc_encoder: unknown {self.doc_encoder!r}; "
+                "choose 'shared', 'separate' or 'frozen'"
+            )
+        if self.doc_encoder == "frozen" and self.projection in ("linear", "linear_no_bias"):
+            raise ValueError(
+                f"{type(self).__name__}: doc_encoder 'frozen' needs a model without a linear projection "
+                "(the projection is shared by queries and documents, so training it changes documents too)"
+            )
         if self.sparse_prune_top_k is not None and self.sparse_prune_top_k < 1:
             raise ValueError(f"{type(self).__name__}.sparse_prune_top_k must be >= 1")
 

@@ -6,17 +6,23 @@ interaction) and learned-sparse (SPLADE) models; the config decides which.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
 from transformers import AutoModel, AutoModelForMaskedLM, BatchEncoding, PreTrainedModel
 
+from lir_core.base.checkpoint import ResolvedCheckpoint
 from lir_core.base.model import LightningIRModel
 from lir_core.bi_encoder.config import BiEncoderConfig
 
 InputType = Literal["query", "doc"]
+
+DOC_ENCODER_DIR = "doc_encoder"  # the separate document backbone of a saved folder
+DOC_BACKBONE_PREFIX = "doc_backbone."
 
 
 @dataclass
@@ -49,7 +55,12 @@ class BiEncoderOutput:
 
 
 class BiEncoderModel(LightningIRModel):
-    """A backbone shared by queries and documents, plus projection, sparsification, pooling."""
+    """A backbone shared by queries and documents, plus projection, sparsification, pooling.
+
+    With ``config.doc_encoder`` "separate" or "frozen", documents go through a second
+    backbone, ``doc_backbone`` (saved in the folder's ``doc_encoder/``); "frozen" keeps it out
+    of training (no gradients, always in eval mode).
+    """
 
     config_class: ClassVar[type[BiEncoderConfig]] = BiEncoderConfig
     config: BiEncoderConfig
@@ -63,6 +74,44 @@ class BiEncoderModel(LightningIRModel):
         if config.projection == "mlm" and not hasattr(backbone, "get_output_embeddings"):
             raise ValueError("projection='mlm' needs a masked-LM backbone")
         self.register_buffer("punctuation_ids", torch.empty(0, dtype=torch.long), persistent=False)
+        self.doc_backbone: PreTrainedModel | None = None
+        if config.doc_encoder != "shared":
+            self.set_doc_backbone(copy.deepcopy(backbone))
+
+    def set_doc_backbone(self, backbone: PreTrainedModel) -> None:
+        """Use ``backbone`` for documents (frozen when the config says "frozen")."""
+        if self.config.doc_encoder == "shared":
+            raise ValueError("a separate document backbone needs config.doc_encoder 'separate' or 'frozen'")
+        self.doc_backbone = backbone
+        if self.config.doc_encoder == "frozen":
+            backbone.requires_grad_(False)
+            backbone.eval()
+
+    def train(self, mode: bool = True) -> "BiEncoderModel":
+        """Switch train/eval mode; a frozen document backbone stays in eval mode (no dropout)."""
+        super().train(mode)
+        if self.doc_backbone is not None and self.config.doc_encoder == "frozen":
+            self.doc_backbone.eval()
+        return self
+
+    def backbone_prefixes(self) -> tuple[str, ...]:
+        return (*super().backbone_prefixes(), DOC_BACKBONE_PREFIX)
+
+    def _load_extra_backbones(self, resolved: ResolvedCheckpoint, **kwargs: Any) -> None:
+        if self.config.doc_encoder == "shared" or not resolved.from_lightning_ir:
+            return  # a plain checkpoint: both backbones start from its weights
+        folder = Path(resolved.backbone_path) / DOC_ENCODER_DIR
+        if not folder.is_dir():
+            if resolved.config is not None and getattr(resolved.config, "doc_encoder", "shared") != "shared":
+                raise FileNotFoundError(f"{folder}: missing the document backbone of a saved model")
+            return  # a shared-backbone model loaded with a separate-encoder config: start from it
+        self.set_doc_backbone(self.backbone_class_for(self.config).from_pretrained(str(folder), **kwargs))
+
+    def save_pretrained(self, save_directory: str | Path) -> None:
+        """Save as the base class does, plus the document backbone in ``doc_encoder/``."""
+        super().save_pretrained(save_directory)
+        if self.doc_backbone is not None:
+            self.doc_backbone.save_pretrained(Path(save_directory) / DOC_ENCODER_DIR)
 
     @classmethod
     def backbone_class_for(cls, config: BiEncoderConfig) -> Any:  # type: ignore[override]
@@ -84,7 +133,8 @@ class BiEncoderModel(LightningIRModel):
         """Encode tokenized queries or documents into (token) vectors."""
         input_ids = encoding["input_ids"]
         attention_mask = encoding["attention_mask"]
-        outputs = self.backbone(input_ids=input_ids, attention_mask=attention_mask)
+        backbone = self.doc_backbone if input_type == "doc" and self.doc_backbone is not None else self.backbone
+        outputs = backbone(input_ids=input_ids, attention_mask=attention_mask)
         states = outputs.logits if self.config.projection == "mlm" else outputs.last_hidden_state
         if self.config.projection in ("linear", "linear_no_bias"):
             states = self.projection(states)

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 import torch
 
 from lir_core.artifacts import FileEntry, Manifest, atomic_path, config_hash, sha256_file, write_text_atomic
+from lir_core.base.model import BACKBONE_PREFIX
 from lir_core.bi_encoder.config import BiEncoderConfig
 from lir_core.bi_encoder.model import BiEncoderEmbedding
 from lir_core.bi_encoder.module import BiEncoderModule
@@ -106,10 +107,26 @@ def embedding_kind(config: BiEncoderConfig) -> EmbeddingKind:
     return "multi-vector" if config.doc_pooling_strategy is None else "dense"
 
 
+def document_state(module: BiEncoderModule) -> dict[str, torch.Tensor]:
+    """The parameters and buffers that encode documents, named as in a shared-backbone model.
+
+    A model with a separate document backbone (``config.doc_encoder`` "separate"/"frozen")
+    encodes documents with it and the heads; a query-side fine-tuned model therefore has the
+    same document state as the model it was fine-tuned from, and can search that model's index.
+    """
+    state = module.model.state_dict()
+    doc_backbone = module.model.doc_backbone
+    if doc_backbone is None:
+        return state
+    view = {name: tensor for name, tensor in state.items() if not name.startswith(module.model.backbone_prefixes())}
+    view.update({BACKBONE_PREFIX + name: tensor for name, tensor in doc_backbone.state_dict().items()})
+    return view
+
+
 def weights_sha256(module: BiEncoderModule) -> str:
-    """Checksum of every parameter and buffer of the module's model (names, shapes and bytes)."""
+    """Checksum of what encodes documents (:func:`document_state`): names, shapes and bytes."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(module.model.state_dict().items()):
+    for name, tensor in sorted(document_state(module).items()):
         digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
         digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
@@ -127,7 +144,8 @@ def encoder_fingerprint(module: BiEncoderModule) -> dict[str, Any]:
     return {
         "model": module.model.source_path,
         "model_type": config.model_type,
-        "config_hash": config_hash(config.to_dict()),
+        # doc_encoder only says where the document weights live; weights_sha256 covers them
+        "config_hash": config_hash({k: v for k, v in config.to_dict().items() if k != "doc_encoder"}),
         "weights_sha256": weights_sha256(module),
         "embedding_kind": embedding_kind(config),
         "dim": module.model.embedding_dim,

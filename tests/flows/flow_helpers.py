@@ -13,7 +13,7 @@ import yaml
 ROOT = Path(__file__).parents[2]
 
 # Param changes that keep only the zero-shot systems, for tests of indexing alone (no fine-tuned model needed).
-ZERO_SHOT_ONLY: dict[str, Any] = {"index.minilm-ft": None, "search.minilm-ft": None}
+ZERO_SHOT_ONLY: dict[str, Any] = {"search.minilm-ft": None}
 
 
 def tiny_params_dict(artifacts: Path, model: Path, **changes: Any) -> dict[str, Any]:

@@ -46,6 +46,17 @@ def test_unknown_keys_and_references_are_errors(tmp_path: Path) -> None:
         load_params(ROOT / "params" / "tiny.yaml", {"index.minilm.model": "null"})
 
 
+def test_query_model_must_share_the_index_models_documents() -> None:
+    tiny = ROOT / "params" / "tiny.yaml"
+    assert load_params(tiny).search["minilm-ft"].query_model == "minilm-ft"
+    with pytest.raises(ValidationError, match="needs fine_tune.minilm-ft.train.freeze_docs"):
+        load_params(tiny, {"fine_tune.minilm-ft.train.freeze_docs": "false"})
+    with pytest.raises(ValidationError, match="search.minilm-ft.query_model='nope'"):
+        load_params(tiny, {"search.minilm-ft.query_model": "nope"})
+    with pytest.raises(ValidationError, match="freeze_docs is for bi-encoders"):
+        load_params(tiny, {"fine_tune.minilm-cross.train.freeze_docs": "true"})
+
+
 def test_runner_choice() -> None:
     from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner

@@ -36,7 +36,7 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     assert list(metrics) == ["bm25", "minilm", "minilm-ft", "bm25-cross"]
     assert metrics["bm25"]["nDCG@10"] > 0.5  # BM25 on the tiny slice is far from random
     for folder in ("data", "tuples/train-bm25", "models/minilm-ft", "models/minilm-cross", "shards/minilm",
-                   "index/minilm", "index/minilm-ft", "index/bm25", "runs/bm25", "runs/minilm", "runs/minilm-ft",
+                   "index/minilm", "index/bm25", "runs/bm25", "runs/minilm", "runs/minilm-ft",
                    "reranked/bm25-cross", "eval/bm25", "summary"):
         assert is_valid_artifact(root / folder), folder
     tuples = pd.read_parquet(root / "tuples/train-bm25/tuples.parquet")
@@ -44,7 +44,14 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     assert pd.read_csv(root / "models/minilm-ft/loss.csv")["step"].tolist() == [1, 2]
     cross = CrossEncoderModule(str(root / "models/minilm-cross"))
     assert type(cross.config).__name__ == "MonoConfig" and cross.config.doc_length == 64
-    assert BiEncoderModule(str(root / "models/minilm-ft")).config.doc_length > 64  # 64 was for training only
+    tuned = BiEncoderModule(str(root / "models/minilm-ft"))
+    assert tuned.config.doc_length > 64  # 64 was for training only
+    # Query-side fine-tuning: no index of its own; its queries search the zero-shot index.
+    assert tuned.config.doc_encoder == "frozen" and not (root / "index/minilm-ft").exists()
+    zero_shot_run = pd.read_parquet(root / "runs/minilm/run.parquet")
+    tuned_run = pd.read_parquet(root / "runs/minilm-ft/run.parquet")
+    assert len(tuned_run) == len(zero_shot_run)
+    assert not tuned_run["score"].equals(zero_shot_run["score"]), "the fine-tuned query encoder changed the scores"
     import asyncio
 
     assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm",
