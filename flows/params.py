@@ -140,12 +140,22 @@ class RunParams(_Strict):
 
 
 class ReRankParams(_Strict):
-    """Re-rank the ``depth`` best documents of system ``run`` with model ``model``."""
+    """Re-rank the ``depth`` best documents of system ``run`` with model ``model``; or, with
+    ``fuse_with`` (another system) instead of a model, interpolate scores: ``weight`` times
+    ``run``'s plus ``1 - weight`` times ``fuse_with``'s, each min-max normalised per query."""
 
     run: str
-    model: str
+    model: str | None = None
     depth: int = Field(100, ge=1)
     batch_size: int = Field(32, ge=1)
+    fuse_with: str | None = None
+    weight: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _model_or_fusion(self) -> ReRankParams:
+        if (self.model is None) == (self.fuse_with is None):
+            raise ValueError("a re_rank entry needs either a model or fuse_with (another system), not both")
+        return self
 
 
 class EvaluateParams(_Strict):
@@ -204,9 +214,13 @@ class Params(_Strict):
                         f"search.{key}.query_model={settings.query_model!r} cannot search index "
                         f"{settings.index!r} (built with {index_model!r}): a query model needs "
                         f"fine_tune.{settings.query_model}.train.freeze_docs and base {index_model!r}")
-        problems += [f"re_rank.{k}.model={v.model!r}" for k, v in self.re_rank.items() if v.model not in models]
-        problems += [f"re_rank.{k}.run={v.run!r}" for k, v in self.re_rank.items()
-                     if v.run not in self.search and v.run not in self.re_rank and v.run not in self.runs]
+        problems += [f"re_rank.{k}.model={v.model!r}" for k, v in self.re_rank.items()
+                     if v.model is not None and v.model not in models]
+        earlier: set[str] = set(self.search) | set(self.runs)
+        for k, v in self.re_rank.items():  # in order: a system re-ranks or fuses earlier ones
+            problems += [f"re_rank.{k}.{field}={name!r}" for field, name in (("run", v.run), ("fuse_with", v.fuse_with))
+                         if name is not None and name not in earlier]
+            earlier.add(k)
         if overlap := (set(self.search) & set(self.re_rank)) | (set(self.runs) & (set(self.search) | set(self.re_rank))):
             problems.append(f"system names used twice: {sorted(overlap)}")
         if self.evaluate.baseline and self.evaluate.baseline not in self.systems:

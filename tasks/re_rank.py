@@ -1,4 +1,5 @@
-"""Task: re-rank the top documents of a run with a bi- or cross-encoder; writes a run folder."""
+"""Tasks: re-rank the top documents of a run with a bi- or cross-encoder, or interpolate two runs'
+scores; each writes a run folder."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pyarrow.parquet as pq
 from prefect import task
 
 from lir_core.retrieve.base import SearchResult
+from lir_core.retrieve.fusion import interpolate
 from lir_core.retrieve.runs import read_run, write_run
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
@@ -49,4 +51,28 @@ def re_rank(run: str, queries: str, docs: str, model: str, out_dir: str, model_t
     with artifact_dir(out_dir, "run", producer) as tmp:
         write_run(result, tmp / RUN_STEM, tag=tag)
     run_logger().info("re-ranked %d queries x %d docs with %s", len(query_ids), depth, model)
+    return str(out_dir)
+
+
+def run_scores(run: str) -> dict[str, dict[str, float]]:
+    """``{query_id: {doc_id: score}}`` of a run folder."""
+    frame = read_run(f"{run}/{RUN_STEM}.parquet")
+    return {qid: dict(zip(group["doc_id"], group["score"])) for qid, group in frame.groupby("query_id", sort=False)}
+
+
+@task(cache_policy=ArtifactCache(inputs=("run", "other"), code=("lir_core.retrieve",)))
+def fuse(run: str, other: str, out_dir: str, weight: float = 0.5, tag: str = "lir") -> str:
+    """Rank ``run``'s documents by ``weight`` times their (min-max normalised) score plus
+    ``1 - weight`` times their score in run folder ``other``; returns ``out_dir``."""
+    fused = interpolate(run_scores(run), run_scores(other), weight)
+    result = SearchResult([], [], [])
+    for qid, scores in fused.items():
+        ranked = sorted(scores.items(), key=lambda p: -p[1])
+        result.query_ids.append(qid)
+        result.doc_ids.append([d for d, _ in ranked])
+        result.scores.append([s for _, s in ranked])
+    producer = {"task": "fuse", "weight": weight, "inputs": {"run": fingerprint(run), "other": fingerprint(other)}}
+    with artifact_dir(out_dir, "run", producer) as tmp:
+        write_run(result, tmp / RUN_STEM, tag=tag)
+    run_logger().info("interpolated %s (weight %.2f) with %s", run, weight, other)
     return str(out_dir)

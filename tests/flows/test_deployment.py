@@ -84,7 +84,7 @@ def test_deployed_pipeline_runs_on_a_process_worker(tmp_path: Path, tiny_backbon
                          "--watch", "--watch-timeout", "420", timeout=480)
         assert "Completed" in output, output[-3000:]
         metrics = json.loads((tmp_path / "artifacts" / "summary" / "metrics.json").read_text())
-        assert set(metrics) == {"bm25", "minilm", "minilm-ft", "bm25-cross"}
+        assert set(metrics) == {"bm25", "minilm", "minilm-ft", "bm25-cross", "bm25-cross-fused"}
         runs = json.loads(urllib.request.urlopen(urllib.request.Request(
             f"{api}/flow_runs/filter", data=b"{}", headers={"Content-Type": "application/json"}), timeout=10).read())
         deployed = [run for run in runs if run["deployment_id"] is not None]

@@ -50,7 +50,7 @@ def test_dvc_repro_caches_and_reruns_only_what_changed(tmp_path: Path, tiny_back
     assert ran(first) == ["load_dataset", "fine_tune", "index", "search", "re_rank", "evaluate"]
     metrics = json.loads(dvc(project, "metrics", "show", "--json"))
     values = next(iter(metrics.values()))["data"]["artifacts/scifact/summary/metrics.json"]["data"]
-    assert set(values) == {"bm25", "minilm", "minilm-ft", "bm25-cross"} and values["bm25"]["nDCG@10"] > 0.5
+    assert set(values) == {"bm25", "minilm", "minilm-ft", "bm25-cross", "bm25-cross-fused"} and values["bm25"]["nDCG@10"] > 0.5
     plots = dvc(project, "plots", "show", "--json")
     assert "systems.csv" in plots and "per_query.csv" in plots
 

