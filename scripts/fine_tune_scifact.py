@@ -7,7 +7,9 @@ Two experiments, each compared with its baseline on the 300 ``beir/scifact/test`
   negatives and in-batch negatives; exact search (every query against all 5,183 documents)
   before (zero-shot) and after fine-tuning.
 * cross-encoder: a pointwise cross-encoder (``MonoConfig``) on the MiniLM backbone, fine-tuned
-  on the same tuples, re-ranking the BM25 top 100; compared with BM25 itself.
+  on the same tuples (less an eighth of the queries, held out), re-ranking the BM25 top 100,
+  alone and with its scores interpolated with BM25's (the weight picked on the held-out
+  queries); compared with BM25 itself.
 
 Stages write into ``--work-dir`` and are skipped when their output exists (delete a file to
 redo its stage); the measured numbers, settings, timings and the command line go to
@@ -15,7 +17,8 @@ redo its stage); the measured numbers, settings, timings and the command line go
 
 Usage:
     PYTHONPATH=. IR_DATASETS_HOME=.cache/ir_datasets HF_HUB_OFFLINE=1 \\
-        python scripts/fine_tune_scifact.py --model PATH_TO_all-MiniLM-L6-v2
+        python scripts/fine_tune_scifact.py --model PATH_TO_all-MiniLM-L6-v2 --experiments bi
+    (the same with ``--experiments cross --output results/cross_encoder_scifact.json``)
 """
 
 from __future__ import annotations
@@ -39,13 +42,16 @@ import torch
 from lir_core import BiEncoderModule, CrossEncoderModule, DprConfig, MonoConfig
 from lir_core.base.module import LightningIRModule
 from lir_core.callbacks import ReRankCallback
-from lir_core.checkpointing import STATE_NAME, SavePretrainedCallback
+from lir_core.checkpointing import SavePretrainedCallback
 from lir_core.data import LightningIRDataModule, RunDataset, TupleDataset, doc_lookup, load_qrels, load_queries
 from lir_core.data.hard_negatives import mine_hard_negatives
 from lir_core.data.sources import iter_docs
 from lir_core.evaluate import evaluate_run
+from lir_core.evaluate.significance import paired_significance
 from lir_core.loss import InBatchCrossEntropy, LocalizedContrastiveEstimation
 from lir_core.retrieve import SearchResult, exhaustive_search, write_run
+from lir_core.retrieve.fusion import interpolate
+from lir_core.retrieve.runs import read_run
 from lir_core.retrieve.bm25 import Bm25Retriever
 from lir_core.schedulers import LinearWarmupScheduler
 from lir_core.trainer import LightningIRTrainer
@@ -163,7 +169,7 @@ def prepare(work_dir: Path, num_negatives: int) -> dict[str, Any]:
 
 
 def is_dev_query(query_id: str) -> bool:
-    """A fixed eighth of the training queries, held out to pick the best checkpoint."""
+    """A fixed eighth of the training queries, held out to pick the interpolation weight."""
     return int(hashlib.md5(query_id.encode()).hexdigest(), 16) % 8 == 0
 
 
@@ -192,33 +198,20 @@ def evaluate_exact_search(module: BiEncoderModule) -> dict[str, float]:
     return evaluate_run(result.to_run(), qrels, METRICS).aggregated
 
 
-def fine_tune(
-    module: LightningIRModule,
-    tuples: Path,
-    settings: FineTuneSettings,
-    out_dir: Path,
-    validation: RunDataset | None = None,
-    validate_every: int = 100,
-) -> dict[str, Any]:
-    """Fit ``module`` on the tuples; the model is saved to ``out_dir/last``, and with a
-    ``validation`` run (and the module's ``evaluation_metrics``) the best by ``val/nDCG@10``
-    to ``out_dir/best``."""
+def fine_tune(module: LightningIRModule, tuples: Path, settings: FineTuneSettings, out_dir: Path) -> dict[str, Any]:
+    """Fit ``module`` on the tuples; the model is saved to ``out_dir/last``."""
     torch.manual_seed(0)
     module.set_optimizer(
         torch.optim.AdamW, lr=settings.lr, weight_decay=0.01,
         lr_scheduler=lambda optimizer: LinearWarmupScheduler(optimizer, settings.warmup_steps, settings.steps),
     )
     data = LightningIRDataModule(module=module, train_dataset=TupleDataset(str(tuples), num_docs=settings.num_docs),
-                                 train_batch_size=settings.batch_size,
-                                 inference_datasets=None if validation is None else [validation],
-                                 inference_batch_size=8)
+                                 train_batch_size=settings.batch_size)
     loss_log = LossLog()
-    saver = SavePretrainedCallback(out_dir, monitor=None if validation is None else "val/nDCG@10")
     trainer = LightningIRTrainer(
         max_steps=settings.steps, max_time=None if settings.max_minutes is None else {"minutes": settings.max_minutes},
-        accelerator="cpu", precision=settings.precision, logger=False, callbacks=[loss_log, saver],
-        limit_val_batches=0 if validation is None else None, val_check_interval=validate_every,
-        check_val_every_n_epoch=None, num_sanity_val_steps=0,
+        accelerator="cpu", precision=settings.precision, logger=False,
+        callbacks=[loss_log, SavePretrainedCallback(out_dir)], limit_val_batches=0, num_sanity_val_steps=0,
     )
     start, cpu_start = time.perf_counter(), time.process_time()
     trainer.fit(module, data)
@@ -230,19 +223,35 @@ def fine_tune(
         "cpu_seconds": round(time.process_time() - cpu_start, 1),
         "loss_first_10pct": sum(losses[:window]) / window,
         "loss_last_10pct": sum(losses[-window:]) / window,
-        **({} if saver.best_score is None else {"best_dev_nDCG@10": saver.best_score,
-                                                 "best_step": json.loads((out_dir / "best" / STATE_NAME).read_text())["global_step"]}),
     }
 
 
-def re_rank_bm25(module: CrossEncoderModule, work_dir: Path) -> dict[str, float]:
-    """Re-rank the BM25 test top 100 with ``module`` and evaluate."""
-    run = RunDataset(str(work_dir / "bm25-test.run"), docs=CORPUS, queries=TEST, qrels=TEST)
+def re_rank(module: CrossEncoderModule, run_file: Path, queries: str, qrels: str, save_dir: Path) -> dict[str, dict[str, float]]:
+    """Re-rank every document of a TREC run file with ``module``; returns the re-ranked run."""
+    run = RunDataset(str(run_file), docs=CORPUS, queries=queries, qrels=qrels)
     data = LightningIRDataModule(module=module, inference_datasets=[run], inference_batch_size=4)
-    trainer = LightningIRTrainer(accelerator="cpu", callbacks=[ReRankCallback(save_dir=work_dir / "cross-re-rank")])
-    outcomes = trainer.re_rank(module, data)
-    (outcome,) = outcomes.values()
-    return outcome.metrics
+    trainer = LightningIRTrainer(accelerator="cpu", logger=False, callbacks=[ReRankCallback(save_dir=save_dir)])
+    (outcome,) = trainer.re_rank(module, data).values()
+    return outcome.result.to_run()
+
+
+def read_trec_run(path: Path) -> dict[str, dict[str, float]]:
+    """``{query_id: {doc_id: score}}`` of a TREC run file."""
+    frame = read_run(path)
+    return {qid: dict(zip(group["doc_id"], group["score"])) for qid, group in frame.groupby("query_id", sort=False)}
+
+
+def compare_with_bm25(runs: dict[str, dict[str, dict[str, float]]], bm25: dict[str, dict[str, float]],
+                      qrels: Any) -> dict[str, Any]:
+    """Metrics of each run and its paired t-test against BM25 on nDCG@10."""
+    baseline = evaluate_run(bm25, qrels, METRICS)
+    report: dict[str, Any] = {}
+    for name, run in runs.items():
+        evaluated = evaluate_run(run, qrels, METRICS)
+        test = paired_significance(evaluated.per_query, baseline.per_query, "nDCG@10")
+        report[name] = {**evaluated.aggregated, "nDCG@10_vs_bm25": {"mean_difference": test.mean_difference,
+                                                                     "pvalue": test.pvalue, "n": test.n}}
+    return report
 
 
 def bi_encoder_experiment(model: Path, work_dir: Path, settings: FineTuneSettings) -> dict[str, Any]:
@@ -273,12 +282,13 @@ def bi_encoder_experiment(model: Path, work_dir: Path, settings: FineTuneSetting
 
 
 def cross_encoder_experiment(
-    model: Path, work_dir: Path, settings: FineTuneSettings, pooling: str, eval_doc_length: int, validate_every: int
+    model: Path, work_dir: Path, settings: FineTuneSettings, pooling: str, eval_doc_length: int,
+    weights: tuple[float, ...] = (0.3, 0.5, 0.7),
 ) -> dict[str, Any]:
-    """BM25 vs a fine-tuned cross-encoder re-ranking BM25's top 100.
+    """BM25 vs a fine-tuned cross-encoder re-ranking BM25's top 100, alone and interpolated with BM25.
 
-    An eighth of the training queries is held out; the checkpoint with the best nDCG@10 on
-    re-ranking their BM25 top 20 is the one evaluated on the test queries.
+    An eighth of the training queries is held out: re-ranking their BM25 top 20 picks the
+    interpolation weight (of ``weights``), which is then used on the test queries.
     """
     split = cached(work_dir / "dev-split.json", lambda: split_dev(work_dir))
     out_dir = work_dir / "cross-encoder"
@@ -286,22 +296,37 @@ def cross_encoder_experiment(
                         pooling_strategy=pooling, scoring_strategy="rank")
 
     def train() -> dict[str, Any]:
-        module = CrossEncoderModule(str(model), config=config, loss_functions=[LocalizedContrastiveEstimation()],
-                                    evaluation_metrics=["nDCG@10"])
-        dev = RunDataset(str(work_dir / "dev-bm25.run"), docs=CORPUS, queries=TRAIN, qrels=str(work_dir / "dev.qrels"))
-        return fine_tune(module, work_dir / "train-without-dev.parquet", settings, out_dir, dev, validate_every)
+        module = CrossEncoderModule(str(model), config=config, loss_functions=[LocalizedContrastiveEstimation()])
+        return fine_tune(module, work_dir / "train-without-dev.parquet", settings, out_dir)
 
     training = cached(work_dir / "cross-training.json", train)
 
-    def evaluate() -> dict[str, float]:
-        best = CrossEncoderModule(str(out_dir / "best"))
-        return re_rank_bm25(CrossEncoderModule(str(out_dir / "best"), config=best.config.replace(
-            doc_length=eval_doc_length), evaluation_metrics=METRICS), work_dir)
+    def trained() -> CrossEncoderModule:
+        saved = CrossEncoderModule(str(out_dir / "last"))
+        return CrossEncoderModule(str(out_dir / "last"), config=saved.config.replace(doc_length=eval_doc_length))
+
+    def choose_weight() -> dict[str, Any]:
+        dev_qrels = str(work_dir / "dev.qrels")
+        re_ranked = re_rank(trained(), work_dir / "dev-bm25.run", TRAIN, dev_qrels, work_dir / "cross-dev")
+        bm25 = read_trec_run(work_dir / "dev-bm25.run")
+        grid = {str(w): evaluate_run(interpolate(re_ranked, bm25, w), dev_qrels, ["nDCG@10"]).aggregated["nDCG@10"]
+                for w in (1.0, *weights, 0.0)}
+        best = max(weights, key=lambda w: grid[str(w)])
+        return {"nDCG@10_by_weight": grid, "weight": best}
+
+    dev = cached(work_dir / "cross-dev.json", choose_weight)
+
+    def evaluate() -> dict[str, Any]:
+        re_ranked = re_rank(trained(), work_dir / "bm25-test.run", TEST, TEST, work_dir / "cross-re-rank")
+        bm25 = read_trec_run(work_dir / "bm25-test.run")
+        qrels = load_qrels(TEST)
+        return compare_with_bm25({"cross_encoder": re_ranked,
+                                  "cross_encoder_fused_with_bm25": interpolate(re_ranked, bm25, dev["weight"])},
+                                 bm25, qrels)
 
     re_ranked = cached(work_dir / "cross-re-rank.json", evaluate)
-    return {"settings": {**asdict(settings), "pooling": pooling, "eval_doc_length": eval_doc_length,
-                         "validate_every": validate_every, **split},
-            "training": training, "re_rank_bm25_top100": re_ranked}
+    return {"settings": {**asdict(settings), "pooling": pooling, "eval_doc_length": eval_doc_length, **split},
+            "training": training, "dev_interpolation": dev, "re_rank_bm25_top100": re_ranked}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -316,10 +341,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--doc-length", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--cross-lr", type=float, default=1e-4)
-    parser.add_argument("--cross-steps", type=int, default=500)
+    parser.add_argument("--cross-steps", type=int, default=200)
     parser.add_argument("--cross-pooling", choices=["first", "mean"], default="first")
-    parser.add_argument("--cross-eval-doc-length", type=int, default=256)
-    parser.add_argument("--validate-every", type=int, default=125)
+    parser.add_argument("--cross-eval-doc-length", type=int, default=128)
     parser.add_argument("--precision", default="32-true",
                         help="bf16-mixed is slower than fp32 on CPUs without AVX512-BF16/AMX")
     parser.add_argument("--max-minutes", type=float, default=None, help="Wall-clock budget of each fine-tuning.")
@@ -345,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
         cross = FineTuneSettings(lr=args.cross_lr, **{**common, "steps": args.cross_steps,
                                                        "warmup_steps": max(1, args.cross_steps // 10)})
         report["cross_encoder"] = cross_encoder_experiment(args.model, args.work_dir, cross, args.cross_pooling,
-                                                           args.cross_eval_doc_length, args.validate_every)
+                                                           args.cross_eval_doc_length)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -37,7 +37,7 @@ def test_dvc_repro_caches_and_reruns_only_what_changed(tmp_path: Path, tiny_back
     ignore = shutil.ignore_patterns("__pycache__")
     for folder in ("flows", "tasks", "lir_core"):
         shutil.copytree(ROOT / folder, project / folder, ignore=ignore)
-    for name in ("dvc.yaml", "pyproject.toml"):
+    for name in ("dvc.yaml", "pyproject.toml", ".gitignore"):  # dvc refuses a git-ignored dvc.lock
         shutil.copy(ROOT / name, project / name)
     params = tiny_params_dict(Path("artifacts/scifact"), tiny_backbone("bert"), name="scifact")
     (project / "params").mkdir()
