@@ -44,9 +44,10 @@ test: seed
 test-fast: seed
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-# dvc stages call `python -m flows.<stage>`: put the virtualenv first on PATH.
+# dvc stages call `python -m flows.<stage>`: put the virtualenv first on PATH. One Prefect server
+# serves every stage (scripts/with_prefect_server.sh), instead of a temporary one per stage.
 run: seed
-	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)" $(BIN)/dvc repro
+	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)" scripts/with_prefect_server.sh $(BIN) $(BIN)/dvc repro
 	@cat artifacts/scifact/summary/table.md
 	@echo "Table, significance tests and per-query plots: artifacts/scifact/summary/ (table.md, comparisons.csv, *.png)"
 	@echo "Training loss curves: artifacts/scifact/models/*/loss.png"
