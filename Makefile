@@ -45,9 +45,12 @@ test-fast: seed
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # dvc stages call `python -m flows.<stage>`: put the virtualenv first on PATH. One Prefect server
-# serves every stage (scripts/with_prefect_server.sh), instead of a temporary one per stage.
+# serves every stage (scripts/with_prefect_server.sh), instead of a temporary one per stage; none
+# is started when `dvc status` finds every stage up to date.
 run: seed
-	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)" scripts/with_prefect_server.sh $(BIN) $(BIN)/dvc repro
+	@export PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)"; \
+	if dvc status --quiet dvc.yaml 2>/dev/null; then echo "Every stage is up to date (dvc status dvc.yaml)."; \
+	else scripts/with_prefect_server.sh $(BIN) dvc repro; fi
 	@cat artifacts/scifact/summary/table.md
 	@echo "Table, significance tests and per-query plots: artifacts/scifact/summary/ (table.md, comparisons.csv, *.png)"
 	@echo "Training loss curves: artifacts/scifact/models/*/loss.png"
