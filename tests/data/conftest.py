@@ -98,6 +98,15 @@ def scifact() -> str:
 
 
 @pytest.fixture(scope="session")
+def trec_dl_2019() -> str:
+    """The id of the judged TREC DL 2019 queries; skips when the ir_datasets cache lacks them."""
+    folder = ir_datasets.util.home_path() / "msmarco-passage" / "trec-dl-2019"
+    if not ((folder / "queries.tsv").is_file() and (folder / "qrels").is_file()):
+        pytest.skip("TREC DL 2019 is not in the ir_datasets cache (set IR_DATASETS_HOME to a seeded cache)")
+    return "msmarco-passage/trec-dl-2019/judged"
+
+
+@pytest.fixture(scope="session")
 def scifact_bm25(scifact: str) -> Bm25Retriever:
     """A BM25 index of the SciFact collection (built once per session)."""
     docs = list(iter_docs("beir/scifact"))

@@ -124,8 +124,8 @@ def test_scifact_without_scoreddocs_reranks_judged_docs(scifact: str) -> None:
     assert sample.targets.tolist() == [1.0]
 
 
-def test_trec_dl_queries_and_qrels_with_a_local_collection(tiny) -> None:
-    dataset = RunDataset("msmarco-passage/trec-dl-2019/judged", run_from="qrels", docs=str(tiny.docs), depth=3)
+def test_trec_dl_queries_and_qrels_with_a_local_collection(tiny, trec_dl_2019: str) -> None:
+    dataset = RunDataset(trec_dl_2019, run_from="qrels", docs=str(tiny.docs), depth=3)
     assert len(dataset) == 43 and dataset.has_qrels
     with pytest.raises(ValueError, match=r"docs\.tsv: 3 document id\(s\) not in the collection"):
         dataset[0]
