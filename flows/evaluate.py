@@ -47,7 +47,8 @@ def evaluate_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] |
     futures = {system: evaluate.submit(str(p.run_dir(system)), p.qrels_file(), p.evaluate.measures,
                                        str(p.eval_dir(system)), system=system) for system in p.systems}
     evaluations = {system: future.result() for system, future in futures.items()}
-    summary = Path(summarize(evaluations, str(p.root / "summary"), p.name, p.evaluate.baseline))
+    summary = Path(summarize(evaluations, str(p.root / "summary"), p.name, p.evaluate.baseline,
+                             p.evaluate.references))
     metrics = json.loads((summary / "metrics.json").read_text())
     rows = [{"system": system, **{m: round(v, 4) for m, v in values.items()}} for system, values in metrics.items()]
     create_table_artifact(rows, key=artifact_key(p.name, "metrics"), description=f"{p.name}: {', '.join(p.evaluate.measures)}")

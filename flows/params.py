@@ -159,8 +159,12 @@ class ReRankParams(_Strict):
 
 
 class EvaluateParams(_Strict):
+    """Measures, and the paired tests: every system against ``baseline``, or against its entry in
+    ``references`` (``{fine-tuned: zero-shot}``: a per-row comparison as in the paper's Table 3)."""
+
     measures: list[str] = Field(default_factory=lambda: ["nDCG@10", "RR@10", "R@100"])
     baseline: str | None = None
+    references: dict[str, str] = Field(default_factory=dict)
 
 
 class ExpectedParams(_Strict):
@@ -225,6 +229,8 @@ class Params(_Strict):
             problems.append(f"system names used twice: {sorted(overlap)}")
         if self.evaluate.baseline and self.evaluate.baseline not in self.systems:
             problems.append(f"evaluate.baseline={self.evaluate.baseline!r}")
+        problems += [f"evaluate.references.{system}={reference!r}" for system, reference in self.evaluate.references.items()
+                     if system not in self.systems or reference not in self.systems]
         for system, score in (self.expected.scores if self.expected else {}).items():
             if system not in self.systems:
                 problems.append(f"expected.scores.{system}")

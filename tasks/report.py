@@ -20,17 +20,22 @@ def slug(text: str) -> str:
 
 
 @task(cache_policy=ArtifactCache(inputs=("evaluations",), code=("lir_core.evaluate",)))
-def summarize(evaluations: dict[str, str], out_dir: str, dataset: str, baseline: str | None = None) -> str:
+def summarize(evaluations: dict[str, str], out_dir: str, dataset: str, baseline: str | None = None,
+              references: dict[str, str] | None = None) -> str:
     """Write into ``out_dir``: ``metrics.json`` ({system: {measure: value}}, for ``dvc metrics``),
     ``systems.csv`` (system x measure) and ``per_query.csv`` (query x system on the first measure)
-    for ``dvc plots``, ``comparisons.csv`` (paired t-tests against ``baseline``), ``table.md`` and
-    a PNG of per-query differences to the baseline per system; returns ``out_dir``."""
+    for ``dvc plots``, ``comparisons.csv`` (paired t-tests against ``baseline``, or a system's
+    entry in ``references``), ``table.md`` and a PNG of per-query differences to that reference
+    per system; returns ``out_dir``."""
     metrics = {system: json.loads(Path(path, METRICS).read_text()) for system, path in evaluations.items()}
     per_query = pd.concat([read_per_query(Path(path, PER_QUERY)).assign(system=system, dataset=dataset)
                            for system, path in evaluations.items()], ignore_index=True)
     baseline = baseline or next(iter(evaluations))
-    table, first = ExperimentTable(per_query, baseline), per_query["measure"].iloc[0]
-    with artifact_dir(out_dir, "summary", {"task": "summarize", "inputs": fingerprint(evaluations)}) as tmp:
+    table = ExperimentTable(per_query, baseline, references=references or {})
+    first = per_query["measure"].iloc[0]
+    producer = {"task": "summarize", "inputs": fingerprint(evaluations), "baseline": baseline,
+                "references": references or {}}
+    with artifact_dir(out_dir, "summary", producer) as tmp:
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         pd.DataFrame(metrics).T.rename_axis("system").to_csv(tmp / "systems.csv")
         per_query[per_query["measure"] == first].pivot(index="query_id", columns="system", values="value") \
@@ -40,6 +45,7 @@ def summarize(evaluations: dict[str, str], out_dir: str, dataset: str, baseline:
         frames = {system: frame for system, frame in per_query.groupby("system")}
         for system in evaluations:
             if system != baseline:
-                plot_per_query_differences(frames[system], frames[baseline], first,
-                                           tmp / f"{slug(system)}-vs-{slug(baseline)}.png", system, baseline)
+                reference = table.reference_of(system)
+                plot_per_query_differences(frames[system], frames[reference], first,
+                                           tmp / f"{slug(system)}-vs-{slug(reference)}.png", system, reference)
     return str(out_dir)

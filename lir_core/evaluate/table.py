@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -27,10 +27,12 @@ DAGGER = "†"
 class ExperimentTable:
     """Systems' effectiveness per dataset and measure, tested against a baseline.
 
-    Every other system is compared with ``baseline`` on each (dataset, measure) by a
-    paired test over the dataset's queries (a query one side lacks counts as 0). The
-    p-values of one (dataset, measure) column form a family corrected with
-    ``correction``; a value is marked † when its corrected p-value is below ``alpha``.
+    Every other system is compared with ``baseline`` (or with its own entry in
+    ``references``, e.g. a fine-tuned model with its zero-shot model, as the paper's Table 3
+    compares each reproduction with the original) on each (dataset, measure) by a paired
+    test over the dataset's queries (a query one side lacks counts as 0). The p-values of
+    one (dataset, measure) column form a family corrected with ``correction``; a value is
+    marked † when its corrected p-value is below ``alpha``.
 
     Attributes:
         per_query: Columns system, dataset, query_id, measure, value; measure names in
@@ -40,6 +42,7 @@ class ExperimentTable:
         test: ``"t"`` or ``"wilcoxon"``.
         correction: ``"bonferroni"``, ``"holm"``, ``"bh"`` or ``"none"``.
         alpha: Significance level.
+        references: System -> the system it is tested against instead of ``baseline``.
     """
 
     per_query: pd.DataFrame
@@ -47,6 +50,7 @@ class ExperimentTable:
     test: Test = "t"
     correction: Correction = "bonferroni"
     alpha: float = 0.05
+    references: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [c for c in TABLE_COLUMNS if c not in self.per_query.columns]
@@ -56,6 +60,14 @@ class ExperimentTable:
             raise ValueError(f"baseline {self.baseline!r} has no per-query values")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must lie in (0, 1), got {self.alpha}")
+        systems = set(self.per_query["system"])
+        unknown = sorted({name for pair in self.references.items() for name in pair} - systems)
+        if unknown:
+            raise ValueError(f"references name systems without per-query values: {unknown}")
+
+    def reference_of(self, system: str) -> str:
+        """The system that ``system`` is tested against."""
+        return self.references.get(system, self.baseline)
 
     @classmethod
     def from_results(
@@ -65,6 +77,7 @@ class ExperimentTable:
         test: Test = "t",
         correction: Correction = "bonferroni",
         alpha: float = 0.05,
+        references: Mapping[str, str] | None = None,
     ) -> ExperimentTable:
         """Build a table from ``results[system][dataset]`` evaluation results."""
         frames = [
@@ -73,17 +86,18 @@ class ExperimentTable:
             for dataset, result in by_dataset.items()
         ]
         per_query = pd.concat(frames, ignore_index=True)[list(TABLE_COLUMNS)]
-        return cls(per_query, baseline, test=test, correction=correction, alpha=alpha)
+        return cls(per_query, baseline, test=test, correction=correction, alpha=alpha, references=references or {})
 
     def comparisons(self) -> pd.DataFrame:
         """Return one row per (system, dataset, measure) the per-query frame holds.
 
-        Columns: system, dataset, measure, value (aggregated over queries), and, for
-        systems other than the baseline, mean_difference (system - baseline), statistic,
-        pvalue, corrected_pvalue and significant. Baseline rows hold NaN and False there.
+        Columns: system, dataset, measure, value (aggregated over queries), reference (the
+        system it is tested against, :meth:`reference_of`), and, for systems other than the
+        baseline, mean_difference (system - reference), statistic, pvalue, corrected_pvalue
+        and significant. Baseline rows hold NaN and False there.
 
         Raises:
-            ValueError: If a system has a (dataset, measure) that the baseline lacks.
+            ValueError: If a system has a (dataset, measure) that its reference lacks.
         """
         rows = []
         for (dataset, measure), cell in self.per_query.groupby(["dataset", "measure"], sort=False):
@@ -92,11 +106,13 @@ class ExperimentTable:
                 raise ValueError(f"baseline {self.baseline!r} lacks {measure} on {dataset!r}")
             family = []
             for system, frame in by_system.items():
+                reference = self.reference_of(system)
                 row = {
                     "system": system,
                     "dataset": dataset,
                     "measure": measure,
                     "value": aggregate(frame)[measure],
+                    "reference": reference,
                     "mean_difference": float("nan"),
                     "statistic": float("nan"),
                     "pvalue": float("nan"),
@@ -104,8 +120,9 @@ class ExperimentTable:
                     "significant": False,
                 }
                 if system != self.baseline:
-                    baseline = by_system[self.baseline]
-                    result = paired_significance(frame, baseline, measure, self.test)
+                    if reference not in by_system:
+                        raise ValueError(f"reference {reference!r} of {system!r} lacks {measure} on {dataset!r}")
+                    result = paired_significance(frame, by_system[reference], measure, self.test)
                     row.update(
                         mean_difference=result.mean_difference,
                         statistic=result.statistic,
@@ -140,9 +157,10 @@ class ExperimentTable:
             values = [cells.get((system, dataset, measure), "–") for dataset, measure in columns]
             lines.append(f"| {system} | " + " | ".join(values) + " |")
         correction = "no" if self.correction == "none" else self.correction
+        own = "; ".join(f"{system} vs. {reference}" for system, reference in self.references.items())
         lines += [
             "",
-            f"{DAGGER} p < {self.alpha} vs. {self.baseline} ({TEST_NAMES[self.test]}, "
+            f"{DAGGER} p < {self.alpha} vs. {self.baseline}{f' ({own})' if own else ''} ({TEST_NAMES[self.test]}, "
             f"{correction} correction per column).",
         ]
         return "\n".join(lines) + "\n"

@@ -52,6 +52,23 @@ def test_markdown_values_and_dagger_placement() -> None:
     assert lines[6] == "† p < 0.05 vs. Base (paired t-test, bonferroni correction per column)."
 
 
+def test_a_system_can_be_tested_against_its_own_reference() -> None:
+    table = ExperimentTable(per_query(), baseline="Base", references={"Borderline": "Strong"})
+    comparisons = table.comparisons().set_index(["system", "dataset"])
+    dl19 = comparisons.loc[("Borderline", "DL19")]
+    assert dl19.reference == "Strong" and dl19.mean_difference == pytest.approx(0.4 - 0.704)
+    assert dl19.significant  # about -0.3 on every query
+    dl20 = comparisons.loc[("Borderline", "DL20")]
+    assert dl20.mean_difference == pytest.approx(0.1) and dl20.pvalue == pytest.approx(0.0474207, abs=1e-6)
+    assert comparisons.loc[("Strong", "DL19")].reference == "Base"
+    lines = table_lines(table)
+    assert lines[4] == "| Borderline | 0.400† | 0.500 |"
+    assert lines[6] == ("† p < 0.05 vs. Base (Borderline vs. Strong) (paired t-test, bonferroni correction "
+                        "per column).")
+    with pytest.raises(ValueError, match=r"references name systems without per-query values: \['Nope'\]"):
+        ExperimentTable(per_query(), baseline="Base", references={"Borderline": "Nope"})
+
+
 def test_uncorrected_borderline_difference_gets_dagger() -> None:
     lines = table_lines(ExperimentTable(per_query(), baseline="Base", correction="none"))
     assert lines[4] == "| Borderline | 0.400 | 0.500† |"

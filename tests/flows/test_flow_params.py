@@ -57,13 +57,15 @@ def test_query_model_must_share_the_index_models_documents() -> None:
         load_params(tiny, {"fine_tune.minilm-cross.train.freeze_docs": "true"})
 
 
-def test_fusion_entries_name_earlier_systems_and_no_model() -> None:
+def test_fusion_and_reference_entries_name_known_systems() -> None:
     tiny = ROOT / "params" / "tiny.yaml"
     assert load_params(tiny).re_rank["bm25-cross-fused"].fuse_with == "bm25"
     with pytest.raises(ValidationError, match="either a model or fuse_with"):
         load_params(tiny, {"re_rank.bm25-cross-fused.model": "minilm-cross"})
     with pytest.raises(ValidationError, match="re_rank.bm25-cross-fused.fuse_with='nope'"):
         load_params(tiny, {"re_rank.bm25-cross-fused.fuse_with": "nope"})
+    with pytest.raises(ValidationError, match="evaluate.references.minilm-ft='nope'"):
+        load_params(tiny, {"evaluate.references.minilm-ft": "nope"})
     with pytest.raises(ValidationError, match="less than or equal to 1"):
         load_params(tiny, {"re_rank.bm25-cross-fused.weight": "1.5"})
 

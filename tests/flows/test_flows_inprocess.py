@@ -56,6 +56,9 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     fused = pd.read_parquet(root / "reranked/bm25-cross-fused/run.parquet")
     assert set(zip(fused["query_id"], fused["doc_id"])) == set(zip(cross["query_id"], cross["doc_id"]))
     assert fused["score"].between(0, 1).all()  # half of each normalised score
+    comparisons = pd.read_csv(summary / "comparisons.csv").drop_duplicates("system").set_index("system")
+    assert comparisons.loc["minilm-ft", "reference"] == "minilm" and comparisons.loc["minilm", "reference"] == "bm25"
+    assert (summary / "minilm_ft-vs-minilm.png").is_file()
     import asyncio
 
     assert {"tiny-metrics", "tiny-report", "tiny-evaluation", "tiny-encode-minilm",
