@@ -3,6 +3,8 @@ scores; each writes a run folder."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import task
@@ -26,20 +28,21 @@ def doc_texts(docs: str, doc_ids: set[str]) -> dict[str, str]:
 
 @task(cache_policy=ArtifactCache(inputs=("run", "queries", "docs", "model"), code=("lir_core.retrieve", *MODEL_CODE)))
 def re_rank(run: str, queries: str, docs: str, model: str, out_dir: str, model_type: str = "cross-encoder",
-            depth: int = 100, batch_size: int = 32, precision: str = "fp32", tag: str = "lir") -> str:
+            depth: int = 100, batch_size: int = 32, precision: str = "fp32", tag: str = "lir",
+            model_config: dict[str, Any] | None = None) -> str:
     """Score the ``depth`` best documents per query of ``run`` (a run folder) with ``model``
-    and sort them by the new scores; returns ``out_dir``."""
+    (``model_config``: see ``tasks.models.load_module``) and sort them by the new scores; returns ``out_dir``."""
     frame = read_run(f"{run}/{RUN_STEM}.parquet")
     frame = frame[frame["rank"] <= depth]
     candidates = {qid: group["doc_id"].tolist() for qid, group in frame.groupby("query_id", sort=False)}
     query_texts = read_queries(queries)
     texts = doc_texts(docs, set(frame["doc_id"]))
-    module, lock = load_module(model, model_type, precision)
+    module, lock = load_module(model, model_type, precision, model_config)
     query_ids = [qid for qid in candidates if qid in query_texts]
     with lock:
-        output = module.score([query_texts[q] for q in query_ids],
-                              [[texts[d] for d in candidates[q]] for q in query_ids], batch_size)
-    scores, result, start = output.scores.tolist(), SearchResult([], [], []), 0
+        scores = module.score_candidates([query_texts[q] for q in query_ids],
+                                         [[texts[d] for d in candidates[q]] for q in query_ids], batch_size).tolist()
+    result, start = SearchResult([], [], []), 0
     for qid in query_ids:
         ranked = sorted(zip(candidates[qid], scores[start:start + len(candidates[qid])]), key=lambda p: -p[1])
         start += len(candidates[qid])

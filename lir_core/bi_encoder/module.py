@@ -113,6 +113,38 @@ class BiEncoderModule(LightningIRModule):
             scores = self.model.score(query_embeddings, doc_embeddings, num_docs)
         return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
 
+    def score_candidates(
+        self,
+        queries: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+    ) -> torch.Tensor:
+        """Score each query's candidate documents (re-ranking), encoding every distinct document once.
+
+        The candidates of different queries overlap heavily (the BM25 top 100 of SciFact's 300
+        test queries are 30,000 pairs over about 5,000 documents), and only queries and documents
+        are encoded by a bi-encoder, so this costs one pass over the distinct documents where
+        ``score`` encodes every pair's document.
+
+        Returns:
+            One score per candidate, flat in input order (as ``score(queries, candidates).scores``).
+        """
+        query_list, doc_list, num_docs = flatten_score_inputs(list(queries), candidates)
+        distinct = list(dict.fromkeys(doc_list))
+        row_of = {text: row for row, text in enumerate(distinct)}
+        query_embeddings = self.encode_queries(query_list, batch_size, precision)
+        doc_embeddings = self.encode_docs(distinct, batch_size, precision)
+        scores, start = torch.empty(len(doc_list)), 0
+        with self.inference_context("fp32"):
+            for position, count in enumerate(num_docs):
+                rows = torch.tensor([row_of[text] for text in doc_list[start : start + count]])
+                scores[start : start + count] = self.model.score(
+                    query_embeddings[position : position + 1], doc_embeddings[rows], [count]
+                )
+                start += count
+        return scores
+
     def inference_step(self, batch: IndexBatch | SearchBatch | RankBatch) -> BiEncoderEmbedding | BiEncoderOutput:
         """Docs of an ``IndexBatch`` and queries of a ``SearchBatch`` are encoded (fp32
         embeddings); the documents of a ``RankBatch`` are scored against their query."""
