@@ -27,7 +27,8 @@ def encode_collection(p: Params, key: str) -> str:
                                         description=f"Encoding {p.docs_file()} with {model.path} ({len(specs)} shards)")
     futures = encode_shard.map(model=unmapped(model.path), docs=unmapped(p.docs_file()),
                                out_dir=unmapped(str(p.shards_dir(key))), shard=specs,
-                               batch_size=unmapped(settings.batch_size), precision=unmapped(model.precision))
+                               batch_size=unmapped(settings.batch_size), precision=unmapped(model.precision),
+                               model_config=unmapped(model.config))
     cached = 0
     for done, future in enumerate(as_completed(futures), start=1):
         future.result()

@@ -39,11 +39,21 @@ class DatasetParams(_Strict):
 
 
 class ModelParams(_Strict):
-    """A model folder, hub id or ``pkg://<package>/<folder>`` (resolved at run time)."""
+    """A model folder, hub id or ``pkg://<package>/<folder>`` (resolved at run time). ``config``
+    (``{class: SpladeConfig, ...}``) sets the ``lir_core`` model config of a checkpoint that has none,
+    e.g. a masked-LM checkpoint used as SPLADE or a plain encoder as ColBERT; fine-tuning from it
+    starts from that config unless the ``fine_tune`` entry gives its own."""
 
     path: str
     type: Literal["bi-encoder", "cross-encoder"] = "bi-encoder"
     precision: Literal["fp32", "bf16"] = "fp32"
+    config: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _config_names_a_class(self) -> ModelParams:
+        if self.config is not None and "class" not in self.config:
+            raise ValueError(f"model config {self.config} needs a class (e.g. {{class: SpladeConfig}})")
+        return self
 
 
 class TuplesParams(_Strict):
@@ -303,7 +313,7 @@ class Params(_Strict):
         return score
 
     def model(self, key: str) -> ModelParams:
-        """A model by key; fine-tuned models live in their artifact folder."""
+        """A model by key; fine-tuned models live in their artifact folder (with their own config)."""
         if key in self.fine_tune:
             return ModelParams(path=str(self.model_dir(key)), type=self.fine_tune[key].type,
                                precision=self.models[self.fine_tune[key].base].precision)

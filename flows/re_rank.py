@@ -31,7 +31,8 @@ def re_rank_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | 
         model = p.model(settings.model)
         runs[system] = re_rank(str(p.run_dir(settings.run)), p.queries_file(), p.docs_file(), model.path,
                                str(p.run_dir(system)), model_type=model.type, depth=settings.depth,
-                               batch_size=settings.batch_size, precision=model.precision, tag=system)
+                               batch_size=settings.batch_size, precision=model.precision, tag=system,
+                               model_config=model.config)
     return runs
 
 

@@ -50,13 +50,14 @@ def read_docs(docs: str, start: int, stop: int) -> list[DocSample]:
 @task(cache_policy=ArtifactCache(inputs=("model", "docs"), code=("lir_core.retrieve.shards", *MODEL_CODE),
                                  is_valid=shard_done), tags=["encode"])
 def encode_shard(model: str, docs: str, out_dir: str, shard: ShardSpec, batch_size: int = 32,
-                 precision: str = "fp32") -> str:
-    """Encode the shard's documents with a bi-encoder; returns the shard's Parquet path.
+                 precision: str = "fp32", model_config: dict[str, Any] | None = None) -> str:
+    """Encode the shard's documents with a bi-encoder (``model_config``: see ``tasks.models.load_module``);
+    returns the shard's Parquet path.
 
     A shard that is already on disk, intact, from the same encoder and documents is kept.
     """
     logger = run_logger()
-    module, lock = load_module(model, "bi-encoder", precision)
+    module, lock = load_module(model, "bi-encoder", precision, model_config)
     part = read_docs(docs, shard.start, shard.stop)
     digest = docs_digest((d.doc_id for d in part), (d.doc for d in part)).hexdigest()
     if shard_is_valid(out_dir, shard.shard_id, producer_of(module), digest):

@@ -20,18 +20,10 @@ from tasks.artifacts import artifact_dir, fingerprint, resolve_ref
 from tasks.caching import ArtifactCache
 from tasks.encode_shard import MODEL_CODE
 from tasks.logs import run_logger
-from tasks.models import MODULE_CLASSES
+from tasks.models import MODULE_CLASSES, model_config
 from tasks.progress import TrainingProgress
 
 CODE = (*MODEL_CODE, "lir_core.cross_encoder", "lir_core.loss", "lir_core.data", "lir_core.trainer")
-
-
-def model_config(settings: dict[str, Any] | None) -> Any:
-    """``{"class": "ColConfig", **fields}`` -> a config of ``lir_core`` (None keeps the checkpoint's)."""
-    if not settings:
-        return None
-    settings = dict(settings)
-    return getattr(lir_core, settings.pop("class"))(**settings)
 
 
 def loss_function(spec: str | dict[str, Any]) -> Any:

@@ -6,9 +6,11 @@ comes with a lock: HuggingFace fast tokenizers must not be used by two threads a
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any, Literal
 
+import lir_core
 from lir_core.base.module import LightningIRModule
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.cross_encoder.module import CrossEncoderModule
@@ -18,18 +20,31 @@ from tasks.artifacts import fingerprint, resolve_ref
 ModelType = Literal["bi-encoder", "cross-encoder"]
 MODULE_CLASSES: dict[str, type[LightningIRModule]] = {"bi-encoder": BiEncoderModule, "cross-encoder": CrossEncoderModule}
 
-_LOADED: dict[tuple[str, str, str, str], tuple[LightningIRModule, threading.Lock]] = {}
+_LOADED: dict[tuple[str, str, str, str, str], tuple[LightningIRModule, threading.Lock]] = {}
 _PRODUCERS: dict[int, dict[str, Any]] = {}
 _GUARD = threading.Lock()
 
 
-def load_module(ref: str, model_type: ModelType = "bi-encoder", precision: str = "fp32") -> tuple[Any, threading.Lock]:
-    """The module for a model folder, hub id or ``pkg://`` ref, and the lock to hold while using it."""
+def model_config(settings: dict[str, Any] | None) -> Any:
+    """``{"class": "ColConfig", **fields}`` -> a config of ``lir_core`` (None keeps the checkpoint's)."""
+    if not settings:
+        return None
+    settings = dict(settings)
+    name = settings.pop("class")
+    if not name.endswith("Config") or not hasattr(lir_core, name):
+        raise ValueError(f"unknown model config class {name!r} (a Config class of lir_core, e.g. SpladeConfig)")
+    return getattr(lir_core, name)(**settings)
+
+
+def load_module(ref: str, model_type: ModelType = "bi-encoder", precision: str = "fp32",
+                config: dict[str, Any] | None = None) -> tuple[Any, threading.Lock]:
+    """The module for a model folder, hub id or ``pkg://`` ref (with ``config`` in place of the
+    checkpoint's, see :func:`model_config`), and the lock to hold while using it."""
     path = resolve_ref(ref)
-    key = (path, fingerprint(path), model_type, precision)
+    key = (path, fingerprint(path), model_type, precision, json.dumps(config, sort_keys=True))
     with _GUARD:
         if key not in _LOADED:
-            module = MODULE_CLASSES[model_type](path, inference_precision=precision)
+            module = MODULE_CLASSES[model_type](path, config=model_config(config), inference_precision=precision)
             _LOADED[key] = (module.eval(), threading.Lock())
         return _LOADED[key]
 

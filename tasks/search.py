@@ -42,11 +42,12 @@ def read_queries(path: str) -> dict[str, str]:
                                  code=("lir_core.retrieve", *MODEL_CODE)))
 def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str | None = None,
            batch_size: int = 32, config: dict[str, Any] | None = None, precision: str = "fp32",
-           tag: str = "lir", query_model: str | None = None) -> str:
+           tag: str = "lir", query_model: str | None = None, model_config: dict[str, Any] | None = None) -> str:
     """Retrieve the top ``k`` per query from ``index_dir`` (BM25, or any index family with the
     bi-encoder ``model`` that built it); ``query_model`` encodes the queries instead of ``model``
     (the index's searcher checks that it encodes documents as ``model`` did: a model fine-tuned
-    from it with ``freeze_docs``); returns ``out_dir``."""
+    from it with ``freeze_docs``); ``model_config`` is the config of the model that encodes the
+    queries (see ``tasks.models.load_module``); returns ``out_dir``."""
     query_texts = read_queries(queries)
     kind = Manifest.load(index_dir).kind
     if query_model is not None and model is None:
@@ -55,7 +56,7 @@ def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str 
         run = Bm25Retriever.load(index_dir).search(query_texts, k)
         result = SearchResult(list(run), [list(d) for d in run.values()], [list(d.values()) for d in run.values()])
     else:
-        module, lock = load_module(query_model or model, "bi-encoder", precision)
+        module, lock = load_module(query_model or model, "bi-encoder", precision, model_config)
         with lock:
             result = search_index(module, index_dir, query_texts, search_config(kind, k, config or {}), batch_size)
     producer = {"task": "search", "index_type": kind, "k": k, "config": config or {},
