@@ -19,6 +19,7 @@ from flows.params import load_params, variant_overrides
 from flows.re_rank import re_rank_flow
 from flows.runners import make_task_runner
 from flows.search import search_flow
+from tasks.report import summarize_variants
 
 
 def run_stages(params_file: str, overrides: dict[str, Any] | None) -> tuple[str, list[str]]:
@@ -40,17 +41,33 @@ def run_stages(params_file: str, overrides: dict[str, Any] | None) -> tuple[str,
     return summary, timings
 
 
+def combine_variants(params_file: str, runs: list[dict[str, Any] | None]) -> str:
+    """The table over all variants (``summarize_variants``) in the summary folder of the params
+    file without a variant; returns that folder."""
+    p = load_params(params_file, {k: v for k, v in (runs[0] or {}).items() if k != "variant"})
+    evaluations = {}
+    for overrides in runs:
+        variant = load_params(params_file, overrides)
+        evaluations[variant.variant] = {system: str(variant.eval_dir(system)) for system in variant.systems}
+    return summarize_variants(evaluations, str(p.root / "summary"), p.evaluate.baseline, p.evaluate.references)
+
+
 @flow(name="pipeline")
 def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
     """Load data, fine-tune, index, search, re-rank and evaluate as configured; returns the summary
-    folder (of the last variant, for a params file with ``variants``, each of which runs in turn)."""
+    folder. A params file with ``variants`` runs each in turn (unless one is chosen), then writes a
+    table over all of them (rows: systems; columns: variants) and returns its folder."""
     p = load_params(params_file, overrides)
     tables, timings, summary = [], [], ""
-    for variant in variant_overrides(params_file, overrides):
+    runs = variant_overrides(params_file, overrides)
+    for variant in runs:
         summary, rows = run_stages(params_file, variant)
         timings += rows
         heading = f"## {variant['variant']}\n\n" if variant and "variant" in variant and len(p.variants) > 1 else ""
         tables.append(heading + (Path(summary) / "table.md").read_text())
+    if len(runs) > 1:
+        summary = combine_variants(params_file, runs)
+        tables.insert(0, "## All variants\n\n" + (Path(summary) / "table.md").read_text())
     report = "\n".join([f"# {p.name}", "", f"Params: `{params_file}`" + (f", overrides `{overrides}`" if overrides else ""),
                         "", *tables, "## Stages", "", "| run | stage | time |", "|---|---|---:|", *timings, "",
                         f"Artifacts: `{p.root}` (summary: `{summary}`)."])

@@ -49,3 +49,26 @@ def summarize(evaluations: dict[str, str], out_dir: str, dataset: str, baseline:
                 plot_per_query_differences(frames[system], frames[reference], first,
                                            tmp / f"{slug(system)}-vs-{slug(reference)}.png", system, reference)
     return str(out_dir)
+
+
+@task(cache_policy=ArtifactCache(inputs=("evaluations",), code=("lir_core.evaluate",)))
+def summarize_variants(evaluations: dict[str, dict[str, str]], out_dir: str, baseline: str | None = None,
+                       references: dict[str, str] | None = None) -> str:
+    """One table over the variants of a params file, as the paper prints its collections side by side:
+    ``evaluations`` maps variant -> system -> evaluation folder. Writes into ``out_dir``: ``table.md``
+    (rows: systems; columns: variant x measure; paired tests per column), ``comparisons.csv`` and
+    ``metrics.json`` ({variant: {system: {measure: value}}}); returns ``out_dir``."""
+    per_query = pd.concat([read_per_query(Path(path, PER_QUERY)).assign(system=system, dataset=variant)
+                           for variant, systems in evaluations.items() for system, path in systems.items()],
+                          ignore_index=True)
+    baseline = baseline or next(iter(next(iter(evaluations.values()))))
+    table = ExperimentTable(per_query, baseline, references=references or {})
+    metrics = {variant: {system: json.loads(Path(path, METRICS).read_text()) for system, path in systems.items()}
+               for variant, systems in evaluations.items()}
+    producer = {"task": "summarize_variants", "inputs": fingerprint(evaluations), "baseline": baseline,
+                "references": references or {}}
+    with artifact_dir(out_dir, "summary", producer) as tmp:
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        table.write_csv(tmp / "comparisons.csv")
+        table.write_markdown(tmp / "table.md")
+    return str(out_dir)

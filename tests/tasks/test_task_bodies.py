@@ -15,7 +15,7 @@ from tasks.build_index import build_index
 from tasks.encode_shard import encode_shard, read_docs, write_shards_manifest
 from tasks.evaluate import evaluate
 from tasks.re_rank import re_rank
-from tasks.report import summarize
+from tasks.report import summarize, summarize_variants
 from tasks.search import search
 
 MEASURES = ["nDCG@10", "RR@10", "R@100"]
@@ -83,3 +83,11 @@ def test_encode_shards_index_search_rerank_evaluate(dataset_dir: Path, model: st
     assert pd.read_csv(summary / "per_query.csv").columns.tolist() == ["query_id", "dense", "bm25", "rerank"]
     assert "| bm25 |" in (summary / "table.md").read_text()
     assert (summary / "dense-vs-bm25.png").stat().st_size > 0 and is_valid_artifact(summary)
+
+    # Two variants side by side (here the same runs twice): one row per system, a column per variant x measure.
+    both = Path(summarize_variants.fn({"a": evaluations, "b": evaluations}, str(work / "all"), baseline="bm25"))
+    lines = (both / "table.md").read_text().splitlines()
+    assert lines[0] == "| System | " + " | ".join(f"{v} {m}" for v in "ab" for m in MEASURES) + " |"
+    assert [line.split(" | ")[0] for line in lines[2:5]] == ["| dense", "| bm25", "| rerank"]
+    assert json.loads((both / "metrics.json").read_text())["b"]["bm25"] == metrics
+    assert is_valid_artifact(both)
