@@ -94,6 +94,8 @@ def test_paper_config_plans_without_downloads(path: Path, no_downloads: list[str
             assert {k: s["index_type"] for k, s in p["search"].items()} == {
                 k: families[k.removesuffix("-orig")] for k in TABLES[table]}
             assert all(s["k"] == 1000 for s in p["search"].values())
+            # the paper's †: ours against the original checkpoint, per model
+            assert load_params(path).evaluate.references == {k: f"{k}-orig" for k in ("sbert", "splade", "colbert")}
     assert set(no_downloads) == {"sentence-transformers/msmarco-bert-base-dot-v5"}
 
 
