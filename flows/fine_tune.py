@@ -28,8 +28,9 @@ def fine_tune_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] 
     models = {}
     for key, settings in p.fine_tune.items():
         train = settings.train
-        models[key] = fine_tune(p.models[settings.base].path, p.training_tuples(key), str(p.model_dir(key)),
-                                model_type=settings.type, config=settings.config or p.models[settings.base].config, losses=train.losses, lr=train.lr,
+        base = p.models[settings.base]
+        models[key] = fine_tune(base.path, p.training_tuples(key), str(p.model_dir(key)), model_type=settings.type,
+                                config=settings.config or base.config, losses=train.losses, lr=train.lr,
                                 max_steps=train.max_steps, warmup_steps=train.warmup_steps,
                                 batch_size=train.batch_size, num_docs=train.num_docs,
                                 query_length=train.query_length, doc_length=train.doc_length,

@@ -26,13 +26,13 @@ def search_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | N
     for system, settings in p.search.items():
         model_key = p.index[settings.index].model
         model = p.model(model_key) if model_key else None
-        query_model = p.model(settings.query_model) if settings.query_model else model
+        query_encoder = p.model(settings.query_model) if settings.query_model else model
         futures[system] = search.submit(
             str(p.index_dir(settings.index)), p.queries_file(), str(p.run_dir(system)), k=settings.k,
             model=model.path if model else None, batch_size=settings.batch_size, config=settings.config,
             precision=model.precision if model else "fp32", tag=system,
-            query_model=query_model.path if settings.query_model and query_model else None,
-            model_config=query_model.config if query_model else None)
+            query_model=query_encoder.path if settings.query_model and query_encoder else None,
+            model_config=query_encoder.config if query_encoder else None)
     return {system: future.result() for system, future in futures.items()}
 
 

@@ -10,7 +10,6 @@ import lightning as L
 import torch
 from prefect import task
 
-import lir_core
 import lir_core.loss
 from lir_core.data import LightningIRDataModule, TupleDataset
 from lir_core.evaluate import plot_loss_curve
