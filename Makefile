@@ -56,7 +56,7 @@ run: seed
 	@echo "Training loss curves: artifacts/scifact/models/*/loss.png"
 
 # The miniature paper tables (README: "Miniature tables"): Table 3-mini, then Table 2-mini, on the
-# shipped data and weights; about 75 minutes on 2 CPU cores the first time, seconds once cached.
+# shipped data and weights; about 70 minutes on 2 CPU cores the first time, 1.5 minutes once cached.
 mini-tables: seed
 	@export PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONPATH="$(CURDIR)"; \
 	scripts/with_prefect_server.sh $(BIN) dvc repro params/mini/dvc.yaml
