@@ -110,6 +110,18 @@ class LightningIRModule(L.LightningModule):
         """Encode or score one batch of an inference dataset (see subclasses)."""
         raise NotImplementedError(f"{type(self).__name__} must implement inference_step")
 
+    def score_candidates(
+        self,
+        queries: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+    ) -> torch.Tensor:
+        """Score each query's candidate documents (re-ranking): one score per candidate, flat in
+        input order. This is ``score(queries, candidates).scores`` (a cross-encoder reads every
+        query-document pair); bi-encoders override it to encode each distinct document once."""
+        return self.score(list(queries), candidates, batch_size, precision).scores  # type: ignore[attr-defined]
+
     def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
         """Lightning's test loop runs indexing, search and re-ranking through callbacks."""
         return self.inference_step(batch)

@@ -57,21 +57,6 @@ class CrossEncoderModule(LightningIRModule):
                 scores[start:stop] = self.model(encoding, group).scores.float().cpu()
         return CrossEncoderOutput(scores)
 
-    def score_candidates(
-        self,
-        queries: Sequence[str],
-        candidates: Sequence[Sequence[str]],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-    ) -> torch.Tensor:
-        """Score each query's candidate documents (re-ranking); the same as ``score(...).scores``
-        (a cross-encoder reads every query-document pair), named like the bi-encoder's method.
-
-        Returns:
-            One score per candidate, flat in input order.
-        """
-        return self.score(list(queries), candidates, batch_size, precision).scores
-
     def _groups(self, num_docs: list[int], batch_size: int) -> list[tuple[int, int, list[int]]]:
         """Split pairs into forward passes: whole queries for listwise models."""
         groups: list[tuple[int, int, list[int]]] = []
