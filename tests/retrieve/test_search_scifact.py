@@ -135,5 +135,6 @@ def test_minilm_zero_shot_scifact_bf16_stays_close_to_fp32(minilm_path: Path, tm
                  num_docs=len(docs), num_queries=len(queries))
     # Issue 4 asked for 0.002. With emulated bf16 the difference was +0.0016; on a CPU with AMX it is
     # +0.00207 (results/: bf16_amx), documents and queries both in bf16 (bf16 documents with fp32
-    # queries: +0.0011, results/bf16_precision_split.json). The bound is 0.0025 so hardware bf16 passes; the miss is in the closing note.
+    # queries: +0.0011, results/bf16_precision_split.json). The bound is 0.0025 so hardware bf16
+    # passes; the miss is in the closing note.
     assert abs(bf16 - FP32_MEASURED) <= BF16_TOLERANCE
