@@ -1,8 +1,8 @@
 """BM25 first-stage retrieval on the ``bm25s`` library.
 
-Texts are lower-cased, split into words of two or more characters and stripped of English
-stop words; words are stemmed with the English Snowball stemmer only when the ``PyStemmer``
-package is installed. The index is saved in ``bm25s``' own format, with the document ids as
+Texts are lower-cased, split into words of two or more characters, stripped of English stop
+words and stemmed with the English Snowball stemmer (``PyStemmer``), as the field's standard BM25
+(Anserini, PyTerrier) does; ``stem=False`` turns stemming off explicitly. The index is saved in ``bm25s``' own format, with the document ids as
 its corpus and a small ``lir_bm25.json`` recording the tokenization, so a loaded index
 tokenizes queries as the saved one did. Runs are written with the project's run writer
 (Parquet ``query_id, doc_id, rank, score`` plus a TREC run file).
@@ -24,6 +24,7 @@ from lir_core.retrieve.runs import RunFiles, write_run
 
 SETTINGS_NAME = "lir_bm25.json"
 STOPWORDS = "en"
+STEMMER = "english"
 
 
 def write_run_files(
@@ -45,13 +46,22 @@ def write_run_files(
     return write_run(result, stem, tag=tag, producer=producer)
 
 
-def english_stemmer() -> Callable[[list[str]], list[str]] | None:
-    """Return PyStemmer's English ``stemWords`` when the package is installed, else None."""
+def load_stemmer(language: str = STEMMER) -> Callable[[list[str]], list[str]]:
+    """Return PyStemmer's ``stemWords`` for ``language``.
+
+    Raises:
+        ImportError: If ``PyStemmer`` is not installed (a requested stemmer never silently
+            falls back to unstemmed words).
+        ValueError: If PyStemmer has no stemmer for ``language``.
+    """
     try:
         import Stemmer
-    except ImportError:
-        return None
-    return Stemmer.Stemmer("english").stemWords
+    except ImportError as error:
+        raise ImportError("BM25 stemming needs PyStemmer (pip install PyStemmer), or pass stem=False") from error
+    try:
+        return Stemmer.Stemmer(language).stemWords
+    except KeyError as error:
+        raise ValueError(f"PyStemmer has no {language!r} stemmer; it has {Stemmer.algorithms()}") from error
 
 
 class Bm25Retriever:
@@ -60,11 +70,14 @@ class Bm25Retriever:
     Args:
         k1: Term-frequency saturation.
         b: Document-length normalisation.
-        stem: Stem words when ``PyStemmer`` is installed (ignored otherwise).
+        stem: Stem words with the English Snowball stemmer (the default); False turns it off.
+
+    Raises:
+        ImportError: If ``stem`` is True and ``PyStemmer`` is not installed.
     """
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, stem: bool = True) -> None:
-        self._stemmer = english_stemmer() if stem else None
+        self._stemmer = load_stemmer() if stem else None
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         self._doc_ids: list[str] = []
 
@@ -131,7 +144,7 @@ class Bm25Retriever:
             raise ValueError("nothing to save: no documents are indexed")
         with atomic_directory(index_dir) as temporary:
             self._bm25.save(str(temporary), corpus=self._doc_ids, show_progress=False)
-            settings = {"stopwords": STOPWORDS, "stemmer": "english" if self.stemmed else None}
+            settings = {"stopwords": STOPWORDS, "stemmer": STEMMER if self.stemmed else None}
             (temporary / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n")
         return Path(index_dir)
 
@@ -141,7 +154,7 @@ class Bm25Retriever:
 
         Raises:
             FileNotFoundError: If ``index_dir`` holds no saved index.
-            ValueError: If the index was stemmed but ``PyStemmer`` is not installed here.
+            ImportError: If the index was stemmed but ``PyStemmer`` is not installed here.
         """
         index_dir = Path(index_dir)
         settings_path = index_dir / SETTINGS_NAME
@@ -149,8 +162,6 @@ class Bm25Retriever:
             raise FileNotFoundError(f"{index_dir}: no BM25 index ({SETTINGS_NAME} missing)")
         settings = json.loads(settings_path.read_text())
         retriever = cls(stem=settings["stemmer"] is not None)
-        if settings["stemmer"] is not None and not retriever.stemmed:
-            raise ValueError(f"{index_dir}: the index was built with stemming; install PyStemmer to search it")
         retriever._bm25 = bm25s.BM25.load(str(index_dir), load_corpus=True, mmap=mmap, show_progress=False)
         retriever._doc_ids = [str(entry["text"]) for entry in retriever._bm25.corpus]
         retriever._bm25.corpus = None
