@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import get_run_logger
@@ -15,3 +18,17 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter[Any]:
         return get_run_logger()
     except MissingContextError:
         return logging.getLogger("tasks")
+
+
+@contextmanager
+def warnings_to_run_log() -> Iterator[None]:
+    """Log the warnings raised inside the block to :func:`run_logger` (the Prefect UI shows them),
+    also when the block fails."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            logger = run_logger()
+            for warning in caught:
+                logger.warning("%s", warning.message)

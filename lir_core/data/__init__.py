@@ -11,7 +11,7 @@ from .readers import Qrels, Run, TupleRecord, read_docs, read_qrels, read_querie
 from .run_dataset import RunDataset
 from .samples import DocSample, IndexBatch, QuerySample, RankBatch, RankSample, SearchBatch
 from .seed import seed_ir_datasets_cache
-from .sources import load_qrels, load_queries, load_run
+from .sources import load_docs, load_qrels, load_queries, load_run
 from .tuple_dataset import TupleDataset
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "TupleRecord",
     "collate",
     "doc_lookup",
+    "load_docs",
     "load_qrels",
     "load_queries",
     "load_run",

@@ -18,7 +18,8 @@ class DocDataset(ShardedIterableDataset[DocSample]):
             ``"title text"``.
 
     Raises:
-        ValueError: If the collection is empty or the id is unknown.
+        ValueError: If the collection is empty, the id is unknown, or a file has a malformed
+            line, non-UTF-8 bytes or a repeated doc id (named with its file and line).
         FileNotFoundError: If a file name is given that does not exist.
     """
 

@@ -7,7 +7,9 @@ Formats are chosen by file name (a trailing ``.gz`` is decompressed transparentl
 * anything else (``.tsv``, ``.txt``, ``.run``, ``.trec``, ``.qrels``, ...): whitespace- or
   tab-separated text; the expected fields are documented on each reader.
 
-A malformed line raises ``ValueError`` naming the file and the 1-based line (or row) number.
+Text (and JSONL) files are UTF-8; a byte order mark at the start is dropped. A malformed line,
+bytes that are not UTF-8, or an id given twice (documents, queries) raises ``ValueError``
+naming the file and the 1-based line (or row) number.
 Runs are returned as ``{query_id: {doc_id: score}}`` whose inner dicts are in rank order
 (best first); qrels as ``{query_id: {doc_id: relevance}}``.
 """
@@ -60,27 +62,55 @@ def file_format(path: str | Path) -> Literal["jsonl", "parquet", "text"]:
     return "text"
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_binary(path: Path) -> IO[bytes]:
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return gzip.open(path, "rb")
+    return open(path, "rb")
 
 
 def _malformed(path: Path, line: int, message: str) -> ValueError:
     return ValueError(f"{path}:{line}: {message}")
 
 
-def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` for non-blank lines, without the line ending."""
-    with _open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
+def text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` for the non-blank lines of a UTF-8 text file (``.gz`` too),
+    without the line ending and without a byte order mark at the start of the file.
+
+    Raises:
+        ValueError: On bytes that are not UTF-8, naming the file, the line and the column.
+    """
+    path = Path(path)
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise _malformed(
+                    path, number, f"not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}); "
+                    "convert the file to UTF-8"
+                ) from error
             if line.strip():
                 yield number, line
 
 
+def _split(line: str, tabbed: bool) -> list[str]:
+    """The fields of a line: tab-separated in a tabbed file (fields may hold spaces), else
+    whitespace-separated."""
+    return line.split("\t") if tabbed else line.split()
+
+
+def _unique_ids(records: Iterator[tuple[int, str, str]], path: Path, what: str) -> Iterator[tuple[str, str]]:
+    """Pass ``(line, id, value)`` on as ``(id, value)``, failing on the second line with a seen id."""
+    seen: dict[str, int] = {}
+    for number, record_id, value in records:
+        if record_id in seen:
+            raise _malformed(path, number, f"duplicate {what} id {record_id!r} (first on line {seen[record_id]})")
+        seen[record_id] = number
+        yield record_id, value
+
+
 def _json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in _text_lines(path):
+    for number, line in text_lines(path):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -131,20 +161,25 @@ def read_docs(path: str | Path) -> Iterator[DocSample]:
     ``contents`` or ``body``) and an optional ``title``. A title is joined as ``"title text"``.
 
     Raises:
-        ValueError: On a malformed line, naming file and line.
+        ValueError: On a malformed line, non-UTF-8 bytes or a repeated doc id, naming file and line.
     """
     path = _existing(path)
+    for doc_id, text in _unique_ids(_doc_records(path), path, "doc"):
+        yield DocSample(doc_id, text)
+
+
+def _doc_records(path: Path) -> Iterator[tuple[int, str, str]]:
     if file_format(path) == "text":
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             fields = line.split("\t")
             if len(fields) not in (2, 3) or not fields[0]:
                 raise _malformed(path, number, f"expected 'doc_id<TAB>[title<TAB>]text', got {len(fields)} field(s)")
-            yield DocSample(fields[0], join_title(fields[1], fields[2]) if len(fields) == 3 else fields[1])
+            yield number, fields[0], join_title(fields[1], fields[2]) if len(fields) == 3 else fields[1]
         return
     for number, record in _records(path):
         doc_id = str(_first_key(record, DOC_ID_KEYS, path, number))
         text = str(_first_key(record, DOC_TEXT_KEYS, path, number))
-        yield DocSample(doc_id, join_title(record.get("title") or "", text))
+        yield number, doc_id, join_title(record.get("title") or "", text)
 
 
 def join_title(title: str, text: str) -> str:
@@ -159,19 +194,24 @@ def read_queries(path: str | Path) -> Iterator[QuerySample]:
     ``_id``, ``id`` or ``qid``) and a text (``query`` or ``text``).
 
     Raises:
-        ValueError: On a malformed line, naming file and line.
+        ValueError: On a malformed line, non-UTF-8 bytes or a repeated query id, naming file and line.
     """
     path = _existing(path)
+    for query_id, text in _unique_ids(_query_records(path), path, "query"):
+        yield QuerySample(query_id, text)
+
+
+def _query_records(path: Path) -> Iterator[tuple[int, str, str]]:
     if file_format(path) == "text":
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             fields = line.split("\t")
             if len(fields) != 2 or not fields[0]:
                 raise _malformed(path, number, f"expected 'query_id<TAB>text', got {len(fields)} field(s)")
-            yield QuerySample(fields[0], fields[1])
+            yield number, fields[0], fields[1]
         return
     for number, record in _records(path):
         query_id = str(_first_key(record, QUERY_ID_KEYS, path, number))
-        yield QuerySample(query_id, str(_first_key(record, QUERY_TEXT_KEYS, path, number)))
+        yield number, query_id, str(_first_key(record, QUERY_TEXT_KEYS, path, number))
 
 
 def _parse_int(value: str, path: Path, line: int, what: str) -> int:
@@ -200,27 +240,33 @@ def read_qrels(path: str | Path) -> Qrels:
 
     Text lines are TREC qrels ``query_id iteration doc_id relevance`` or BEIR TSV
     ``query_id<TAB>doc_id<TAB>relevance`` (with an optional ``query-id corpus-id score``
-    header line). JSONL and Parquet records have ``query_id``, ``doc_id`` and ``relevance``.
+    header line). The first line decides the format for the whole file: its separator (tabs
+    when it has a tab, so ids may hold spaces, else whitespace) and its number of fields (4:
+    TREC, 3: BEIR). JSONL and Parquet records have ``query_id``, ``doc_id`` and ``relevance``.
 
     Raises:
-        ValueError: On a malformed line or a repeated (query, document) pair.
+        ValueError: On a malformed line, a line whose fields differ from the first line's, or a
+            repeated (query, document) pair.
     """
     path = _existing(path)
     qrels: Qrels = {}
     if file_format(path) == "text":
-        for number, line in _text_lines(path):
-            fields = line.split()
-            if number == 1 and tuple(fields) == BEIR_QRELS_HEADER:
+        tabbed, expected = False, 0
+        for number, line in text_lines(path):
+            if not expected:
+                tabbed = "\t" in line
+            fields = _split(line, tabbed)
+            if not expected and tuple(fields) == BEIR_QRELS_HEADER:
+                expected = 3
                 continue
-            if len(fields) == 4:
-                query_id, _, doc_id, relevance = fields
-            elif len(fields) == 3:
-                query_id, doc_id, relevance = fields
-            else:
+            expected = expected or len(fields)
+            if len(fields) != expected or expected not in (3, 4):
                 raise _malformed(
                     path, number, f"expected 'query_id iteration doc_id relevance' (TREC) or "
-                    f"'query_id doc_id relevance' (BEIR), got {len(fields)} field(s)"
+                    f"'query_id doc_id relevance' (BEIR) consistently, got {len(fields)} field(s)"
+                    + (f" where the first line has {expected}" if expected in (3, 4) else "")
                 )
+            query_id, doc_id, relevance = (fields[0], fields[2], fields[3]) if expected == 4 else fields
             _add_judgement(qrels, query_id, doc_id, _parse_int(relevance, path, number, "relevance"), path, number)
         return qrels
     for number, record in _records(path):
@@ -236,7 +282,7 @@ def is_qrels_file(path: str | Path) -> bool:
 
     JSONL and Parquet qrels have a ``relevance`` field; text qrels have 4 fields per line
     (TREC) or start with the BEIR header. A 3-field text file without that header is read as
-    an MS MARCO run (``query_id doc_id rank``).
+    an MS MARCO run (``query_id doc_id rank``). Fields are counted as :func:`read_qrels` does.
     """
     path = _existing(path)
     kind = file_format(path)
@@ -245,12 +291,12 @@ def is_qrels_file(path: str | Path) -> bool:
     if kind == "jsonl":
         first_record = next(_json_records(path), None)
         return first_record is not None and "relevance" in first_record[1]
-    first_line = next(_text_lines(path), None)
+    first_line = next(text_lines(path), None)
     if first_line is None:
         return False
-    number, line = first_line
-    fields = line.split()
-    return len(fields) == 4 or (number == 1 and tuple(fields) == BEIR_QRELS_HEADER)
+    _, line = first_line
+    fields = _split(line, "\t" in line)
+    return len(fields) == 4 or tuple(fields) == BEIR_QRELS_HEADER
 
 
 @dataclass(frozen=True)
@@ -263,9 +309,11 @@ class _RunRow:
 
 
 def _run_rows_from_text(path: Path) -> Iterator[_RunRow]:
-    expected = 0
-    for number, line in _text_lines(path):
-        fields = line.split()
+    tabbed, expected = False, 0
+    for number, line in text_lines(path):
+        if not expected:
+            tabbed = "\t" in line
+        fields = _split(line, tabbed)
         expected = expected or len(fields)
         if len(fields) != expected or expected not in (3, 6):
             raise _malformed(
@@ -301,7 +349,8 @@ def read_run(path: str | Path) -> Run:
     """Read a run (ranking) file.
 
     Text lines are TREC runs ``query_id Q0 doc_id rank score tag`` or MS MARCO runs
-    ``query_id doc_id rank`` (score taken as ``-rank``). JSONL and Parquet records have
+    ``query_id doc_id rank`` (score taken as ``-rank``), tab-separated when the first line has
+    a tab (ids may then hold spaces), else whitespace-separated. JSONL and Parquet records have
     ``query_id``, ``doc_id`` and ``score`` and/or ``rank``. Documents are ordered as
     trec_eval orders them: by score, descending, with the file's rank breaking ties.
 

@@ -8,7 +8,7 @@ suggesting dataset ids.
 Qrels that name queries absent from the queries: a ``UserWarning`` when some of them are unknown
 (those judgements are ignored: topic files and qrels often differ, e.g. judged subsets), and a
 ``ValueError`` when none of the judged queries is known (the files almost surely do not belong
-together).
+together). The same policy holds for qrels that name documents absent from the collection.
 """
 
 from __future__ import annotations
@@ -87,14 +87,16 @@ def iter_queries(source: str, shard_index: int = 0, num_shards: int = 1) -> Iter
 def ensure_docs(source: str) -> None:
     """Check that a source has at least one document.
 
+    A file is read in full, so that a malformed line, bytes that are not UTF-8 or a repeated
+    doc id fail here (naming the file and line) rather than in the middle of encoding.
     ``ir_datasets`` sources are checked from their metadata so that nothing is downloaded.
 
     Raises:
-        ValueError: If the source has no documents.
+        ValueError: If the source has no documents, or a file has a bad line.
     """
     resolved = resolve(source)
     if isinstance(resolved, Path):
-        empty = next(read_docs(resolved), None) is None
+        empty = sum(1 for _ in read_docs(resolved)) == 0
     else:
         empty = not resolved.has_docs() or resolved.docs_count() == 0
     if empty:
@@ -102,18 +104,30 @@ def ensure_docs(source: str) -> None:
 
 
 def ensure_queries(source: str) -> None:
-    """Check that a source has at least one query (see :func:`ensure_docs`).
+    """Check that a source has at least one query; a file is read in full (see :func:`ensure_docs`).
 
     Raises:
-        ValueError: If the source has no queries.
+        ValueError: If the source has no queries, or a file has a bad line.
     """
     resolved = resolve(source)
     if isinstance(resolved, Path):
-        empty = next(read_queries(resolved), None) is None
+        empty = sum(1 for _ in read_queries(resolved)) == 0
     else:
         empty = not resolved.has_queries() or resolved.queries_count() == 0
     if empty:
         raise ValueError(f"{source}: there are no queries")
+
+
+def load_docs(source: str) -> dict[str, str]:
+    """Return ``{doc_id: text}`` for all documents of a source.
+
+    Raises:
+        ValueError: If the source has no documents.
+    """
+    docs = {sample.doc_id: sample.doc for sample in iter_docs(source)}
+    if not docs:
+        raise ValueError(f"{source}: the collection has no documents")
+    return docs
 
 
 def load_queries(source: str) -> dict[str, str]:
@@ -190,18 +204,33 @@ def check_qrels_queries(qrels: Qrels, query_ids: Iterable[str], qrels_source: st
     Raises:
         ValueError: If none of the judged queries is known.
     """
-    known = set(query_ids)
-    unknown = sorted(set(qrels) - known)
+    _check_known(set(qrels), set(query_ids), qrels_source, "judged queries", "among the queries", "are ignored")
+
+
+def check_qrels_docs(qrels: Qrels, doc_ids: Iterable[str], qrels_source: str) -> None:
+    """Apply the module's policy on qrels that name documents absent from the collection.
+
+    Raises:
+        ValueError: If none of the judged documents is in the collection.
+    """
+    judged = {doc_id for judgements in qrels.values() for doc_id in judgements}
+    _check_known(judged, set(doc_ids), qrels_source, "judged documents", "in the collection",
+                 "can never be retrieved (they still count in recall and nDCG)")
+
+
+def _check_known(named: set[str], known: set[str], qrels_source: str, what: str, where: str, consequence: str) -> None:
+    """Warn, naming how many and the first few, when some ``named`` ids are not ``known``; raise when none is."""
+    unknown = sorted(named - known)
     if not unknown:
         return
-    examples = ", ".join(repr(query_id) for query_id in unknown[:5])
-    if len(unknown) == len(qrels):
+    examples = ", ".join(repr(name) for name in unknown[:5])
+    if len(unknown) == len(named):
         raise ValueError(
-            f"{qrels_source}: none of the {len(qrels)} judged queries is among the queries "
+            f"{qrels_source}: none of the {len(named)} {what} is {where} "
             f"(e.g. {examples}); do the qrels belong to another dataset or split?"
         )
     warnings.warn(
-        f"{qrels_source}: {len(unknown)} of {len(qrels)} judged queries are not among the queries "
-        f"and are ignored (e.g. {examples})",
-        stacklevel=3,
+        f"{qrels_source}: {len(unknown)} of {len(named)} {what} are not {where} "
+        f"and {consequence} (e.g. {examples})",
+        stacklevel=4,
     )

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lir_core.artifacts import Manifest, atomic_path
+from lir_core.data.readers import text_lines
 from lir_core.retrieve.base import SearchResult
 
 RUN_COLUMNS = ("query_id", "doc_id", "rank", "score")
@@ -87,7 +88,7 @@ def read_run(path: str | Path) -> pd.DataFrame:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If a TREC line does not have six fields.
+        ValueError: If a TREC line does not have six fields or the file is not UTF-8 (naming the line).
     """
     path = Path(path)
     if not path.is_file():
@@ -96,14 +97,11 @@ def read_run(path: str | Path) -> pd.DataFrame:
         frame = pq.read_table(path).to_pandas()
     else:
         rows = []
-        with open(path) as handle:
-            for line_number, line in enumerate(handle, start=1):
-                fields = line.split()
-                if not fields:
-                    continue
-                if len(fields) != 6:
-                    raise ValueError(f"{path}:{line_number}: expected 'qid Q0 docid rank score tag', got {line!r}")
-                rows.append((fields[0], fields[2], int(fields[3]), float(fields[4])))
+        for line_number, line in text_lines(path):
+            fields = line.split()
+            if len(fields) != 6:
+                raise ValueError(f"{path}:{line_number}: expected 'qid Q0 docid rank score tag', got {line!r}")
+            rows.append((fields[0], fields[2], int(fields[3]), float(fields[4])))
         frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     frame = frame.astype({"query_id": str, "doc_id": str, "rank": "int32", "score": "float64"})
     return frame.sort_values(["query_id", "rank"], kind="stable").reset_index(drop=True)
