@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -168,13 +168,27 @@ class ReRankParams(_Strict):
         return self
 
 
+def _parsed_measure(name: str) -> str:
+    """Check a measure name with ir_measures (unknown names and cutoffs below 1 are errors)."""
+    from lir_core.evaluate.measures import parse_measure  # lir_core loads torch: only when params name measures
+
+    parse_measure(name)
+    return name
+
+
 class EvaluateParams(_Strict):
-    """Measures, and the paired tests: every system against ``baseline``, or against its entry in
-    ``references`` (``{fine-tuned: zero-shot}``: a per-row comparison as in the paper's Table 3)."""
+    """Measures (ir_measures names, checked at load), and the paired tests: every system against
+    ``baseline``, or against its entry in ``references`` (``{fine-tuned: zero-shot}``: a per-row
+    comparison as in the paper's Table 3)."""
 
     measures: list[str] = Field(default_factory=lambda: ["nDCG@10", "RR@10", "R@100"])
     baseline: str | None = None
     references: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("measures")
+    @classmethod
+    def _known_measures(cls, measures: list[str]) -> list[str]:
+        return [_parsed_measure(name) for name in measures]
 
 
 class ExpectedParams(_Strict):
@@ -186,6 +200,11 @@ class ExpectedParams(_Strict):
     tolerance: float = Field(0.01, ge=0)
     source: str | None = None
     scores: dict[str, float | dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, name: str) -> str:
+        return _parsed_measure(name)
 
 
 class Params(_Strict):
@@ -321,11 +340,33 @@ class Params(_Strict):
 
 
 def set_key(values: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``a.b.c`` in nested dicts, creating levels as needed."""
+    """Set ``a.b.c`` in nested dicts, creating levels as needed.
+
+    Raises:
+        ValueError: If a level on the way holds something other than a mapping.
+    """
     *parents, last = dotted.split(".")
-    for part in parents:
+    for depth, part in enumerate(parents, start=1):
         values = values.setdefault(part, {})
+        if not isinstance(values, dict):
+            raise ValueError(f"cannot set {dotted}: {'.'.join(parents[:depth])} is a {type(values).__name__}, "
+                             "not a mapping")
     values[last] = value
+
+
+def _yaml(text: str, where: str) -> Any:
+    """Parse YAML text.
+
+    Raises:
+        ValueError: On a syntax error, naming ``where`` and the line and column.
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        position = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or error
+        raise ValueError(f"{where}: invalid YAML{position}: {problem}") from error
 
 
 def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
@@ -334,9 +375,18 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Pa
     A file with ``variants`` (e.g. one per test collection) describes several runs of one
     experiment: ``variant: <name>`` (in the file or as the override ``variant=<name>``) applies
     that variant's dotted keys first, then the other overrides.
+
+    Raises:
+        OSError: If the file cannot be read.
+        ValueError: On invalid YAML (naming the file or the override, and the line), a file whose
+            top level is not a mapping, or invalid params (a pydantic ``ValidationError``).
     """
-    values = yaml.safe_load(Path(path).read_text()) or {}
-    parsed = {key: yaml.safe_load(value) if isinstance(value, str) else value for key, value in (overrides or {}).items()}
+    values = _yaml(Path(path).read_text(), str(path)) or {}
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: the top level must be a mapping (name:, artifacts:, dataset:, ...), "
+                         f"got a {type(values).__name__}")
+    parsed = {key: _yaml(value, f"{path}: --set {key}={value!r}") if isinstance(value, str) else value
+              for key, value in (overrides or {}).items()}
     variant = parsed.get("variant", values.get("variant"))
     if variant is not None:
         for key, value in (values.get("variants") or {}).get(variant, {}).items():

@@ -82,7 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from flows.cli import parse_overrides
 
-    print(json.dumps(plan(args.params, parse_overrides(args.set) or None), indent=2))
+    try:
+        plans = plan(args.params, parse_overrides(args.set) or None)
+    except (OSError, ValueError, argparse.ArgumentTypeError) as error:  # as the flows' command line reports them
+        print(f"invalid params: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(plans, indent=2))
     return 0
 
 
