@@ -24,7 +24,8 @@ def fine_tune_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] 
     for name in sorted(used):
         mined = p.tuples[name]
         mine_negatives(p.docs_file(), mined.queries, mined.qrels, str(p.tuples_dir(name)),
-                       depth=mined.depth, num_negatives=mined.num_negatives)
+                       depth=mined.depth, num_negatives=mined.num_negatives,
+                       validation_fraction=mined.validation_fraction, validation_depth=mined.validation_depth)
     models = {}
     for key, settings in p.fine_tune.items():
         train = settings.train
@@ -35,7 +36,8 @@ def fine_tune_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] 
                                 batch_size=train.batch_size, num_docs=train.num_docs,
                                 query_length=train.query_length, doc_length=train.doc_length,
                                 seed=train.seed, docs=train.docs, queries=train.queries,
-                                freeze_docs=train.freeze_docs,
+                                freeze_docs=train.freeze_docs, validation=p.validation_dir(key),
+                                validate_every=train.validate_every, patience=train.patience,
                                 key=artifact_key(p.name, "fine-tune", key))
     return models
 

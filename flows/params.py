@@ -59,12 +59,16 @@ class ModelParams(_Strict):
 class TuplesParams(_Strict):
     """Training tuples mined with BM25 over the dataset's collection: per training query its judged
     positives in ``qrels`` and at most ``num_negatives`` of its top ``depth`` documents that are
-    not judged relevant. ``queries``/``qrels`` are files or ``ir_datasets`` ids (a training split)."""
+    not judged relevant. ``queries``/``qrels`` are files or ``ir_datasets`` ids (a training split).
+    A ``validation_fraction`` of the judged queries is held out from the tuples: fine-tuning
+    re-ranks their BM25 top ``validation_depth`` to validate and keep the best checkpoint (0: none)."""
 
     queries: str
     qrels: str
     depth: int = Field(100, ge=1)
     num_negatives: int = Field(7, ge=1)
+    validation_fraction: float = Field(0.1, ge=0, lt=1)
+    validation_depth: int = Field(30, ge=1)
 
 
 class TrainParams(_Strict):
@@ -73,7 +77,10 @@ class TrainParams(_Strict):
     ``docs``/``queries`` supply texts the tuples lack; ``losses`` name ``lir_core.loss`` classes (``{class: InBatchCrossEntropy, scale: 20}`` with arguments);
     ``query_length``/``doc_length`` truncate training texts (the saved model keeps its config's lengths);
     ``freeze_docs`` (bi-encoders) trains the query encoder only: documents keep the base model's encoder
-    (config ``doc_encoder: frozen``), so the base model's index serves the result (``search.query_model``)."""
+    (config ``doc_encoder: frozen``), so the base model's index serves the result (``search.query_model``).
+    With a validation split (mined ``tuples`` with a ``validation_fraction``) the model is validated
+    (nDCG@10) every ``validate_every`` steps (default: 5 times in all) and the best weights are kept;
+    ``patience`` stops training after that many validations without improvement."""
 
     tuples: str
     docs: str | None = None
@@ -88,6 +95,8 @@ class TrainParams(_Strict):
     doc_length: int | None = Field(None, ge=1)
     seed: int = 0
     freeze_docs: bool = False
+    validate_every: int | None = Field(None, ge=1)
+    patience: int | None = Field(None, ge=1)
 
 
 class FineTuneParams(_Strict):
@@ -299,6 +308,14 @@ class Params(_Strict):
         """The tuples a ``fine_tune`` entry trains on: a mined set's Parquet file, else the source as given."""
         tuples = self.fine_tune[key].train.tuples
         return str(self.tuples_dir(tuples) / "tuples.parquet") if tuples in self.tuples else tuples
+
+    def validation_dir(self, key: str) -> str | None:
+        """The folder of the validation set a ``fine_tune`` entry selects its best weights on: that
+        of its mined tuples when they hold out queries, else None."""
+        tuples = self.fine_tune[key].train.tuples
+        if tuples in self.tuples and self.tuples[tuples].validation_fraction > 0:
+            return str(self.tuples_dir(tuples))
+        return None
 
     def model_dir(self, key: str) -> Path:
         return self.shared_root / "models" / key

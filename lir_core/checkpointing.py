@@ -134,3 +134,53 @@ def save_folder_atomically(module: LightningIRModule, target: Path, state: dict[
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+class KeepBestWeights(Callback):
+    """Keep a copy of the weights with the best ``monitor`` value and restore them when training ends.
+
+    Unlike :class:`SavePretrainedCallback` it writes nothing: the module leaves ``fit`` holding
+    its best validated weights, ready to be saved once. Each validation's value is recorded in
+    ``history`` (e.g. for a validation curve beside the loss curve).
+
+    Args:
+        monitor: Logged metric to select on (e.g. ``val/nDCG@10``).
+        mode: "max" if higher values are better, "min" otherwise.
+
+    Attributes:
+        history: ``(global_step, value)`` of every validation.
+        best_step: Step of the best value (None before the first validation).
+        best_score: The best value (None before the first validation).
+    """
+
+    def __init__(self, monitor: str, mode: Literal["max", "min"] = "max") -> None:
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+        self.monitor, self.mode = monitor, mode
+        self.history: list[tuple[int, float]] = []
+        self.best_step: int | None = None
+        self.best_score: float | None = None
+        self._best_state: dict[str, Any] | None = None
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Record the monitored value; copy the weights when it improved.
+
+        Raises:
+            KeyError: If ``monitor`` was not logged during validation.
+        """
+        if trainer.sanity_checking:
+            return
+        if self.monitor not in trainer.callback_metrics:
+            raise KeyError(f"KeepBestWeights monitors {self.monitor!r}, which was not logged; logged: "
+                           f"{sorted(trainer.callback_metrics)}")
+        score = float(trainer.callback_metrics[self.monitor])
+        self.history.append((trainer.global_step, score))
+        best = self.best_score
+        if best is None or (score > best if self.mode == "max" else score < best):
+            self.best_score, self.best_step = score, trainer.global_step
+            self._best_state = {name: tensor.detach().clone() for name, tensor in pl_module.state_dict().items()}
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Load the best weights back into the module (a no-op when nothing was validated)."""
+        if self._best_state is not None:
+            pl_module.load_state_dict(self._best_state)

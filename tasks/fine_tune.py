@@ -7,11 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import pandas as pd
 import torch
+from lightning.pytorch.callbacks import EarlyStopping
 from prefect import task
 
 import lir_core.loss
-from lir_core.data import LightningIRDataModule, TupleDataset
+
+from lir_core.checkpointing import KeepBestWeights
+from lir_core.data import LightningIRDataModule, RunDataset, TupleDataset
+from lir_core.data.holdout import ValidationFiles
 from lir_core.evaluate import plot_loss_curve
 from lir_core.schedulers import LinearWarmupScheduler
 from lir_core.trainer import LightningIRTrainer
@@ -22,7 +27,10 @@ from tasks.logs import run_logger
 from tasks.models import MODULE_CLASSES, model_config
 from tasks.progress import TrainingProgress
 
-CODE = (*MODEL_CODE, "lir_core.cross_encoder", "lir_core.loss", "lir_core.data", "lir_core.trainer")
+CODE = (*MODEL_CODE, "lir_core.cross_encoder", "lir_core.loss", "lir_core.data", "lir_core.trainer",
+        "lir_core.checkpointing")
+VALIDATION_METRIC = "nDCG@10"
+VALIDATIONS = 5  # validations in a run when validate_every is not given
 
 
 def loss_function(spec: str | dict[str, Any]) -> Any:
@@ -34,23 +42,28 @@ def loss_function(spec: str | dict[str, Any]) -> Any:
     return getattr(lir_core.loss, name)(**settings)
 
 
-@task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries"), code=CODE))
+@task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries", "validation"), code=CODE))
 def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encoder",
               config: dict[str, Any] | None = None, losses: list[str | dict[str, Any]] | None = None,
               lr: float = 2e-5, max_steps: int = 100, warmup_steps: int = 0, batch_size: int = 8,
               num_docs: int | None = None, query_length: int | None = None, doc_length: int | None = None,
               seed: int = 0, docs: str | None = None, queries: str | None = None, freeze_docs: bool = False,
+              validation: str | None = None, validate_every: int | None = None, patience: int | None = None,
               key: str = "fine-tune") -> str:
     """Train ``model`` for ``max_steps`` AdamW steps (linear warmup over ``warmup_steps``, then
     linear decay) with ``losses`` (see :func:`loss_function`) on a tuples file or ``ir_datasets``
     docpairs id; ``query_length``/``doc_length`` truncate the training texts only (the saved model
     keeps the lengths of its config, for indexing and search); ``freeze_docs`` trains a bi-encoder's
     query encoder only (config ``doc_encoder="frozen"``: documents are encoded as by ``model``, so
-    ``model``'s index serves the result); returns ``out_dir``."""
+    ``model``'s index serves the result). With a ``validation`` folder (held-out training queries,
+    :mod:`lir_core.data.holdout`) the model re-ranks its run every ``validate_every`` steps (default:
+    5 times), the weights with the best nDCG@10 are saved, and ``patience`` validations without
+    improvement stop training; ``loss.png`` then shows the validation curve too. Returns ``out_dir``."""
     L.seed_everything(seed, workers=True, verbose=False)
     loss_functions = [loss_function(spec) for spec in losses or ["LocalizedContrastiveEstimation"]]
     module_class, path = MODULE_CLASSES[model_type], resolve_ref(model)
-    module = module_class(path, config=model_config(config), loss_functions=loss_functions)
+    metrics = [VALIDATION_METRIC] if validation else None
+    module = module_class(path, config=model_config(config), loss_functions=loss_functions, evaluation_metrics=metrics)
     inference_config = module.config
     if freeze_docs:
         if model_type != "bi-encoder":
@@ -58,24 +71,51 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
         inference_config = inference_config.replace(doc_encoder="frozen")
     lengths = {name: value for name, value in (("query_length", query_length), ("doc_length", doc_length)) if value}
     if inference_config.replace(**lengths) != module.config:
-        module = module_class(path, config=inference_config.replace(**lengths), loss_functions=loss_functions)
+        module = module_class(path, config=inference_config.replace(**lengths), loss_functions=loss_functions,
+                              evaluation_metrics=metrics)
     module.set_optimizer(torch.optim.AdamW, lr=lr, lr_scheduler=partial(LinearWarmupScheduler,
                          num_warmup_steps=warmup_steps, num_training_steps=max_steps))
-    data = LightningIRDataModule(train_dataset=TupleDataset(resolve_ref(tuples), num_docs=num_docs, docs=docs,
-                                                            queries=queries), train_batch_size=batch_size)
+    train_dataset = TupleDataset(resolve_ref(tuples), num_docs=num_docs, docs=docs, queries=queries)
     progress = TrainingProgress(key, max_steps)
+    callbacks: list[L.Callback] = [progress]
+    validation_datasets, validation_settings = [], {}
+    if validation:
+        files = ValidationFiles.in_folder(resolve_ref(validation))
+        if not files.exist():
+            raise FileNotFoundError(f"{validation}: no validation set (mine the tuples with a validation_fraction)")
+        validation_datasets = [RunDataset(str(files.run), docs=str(files.docs), queries=str(files.queries),
+                                          qrels=str(files.qrels))]
+        best = KeepBestWeights(f"val/{VALIDATION_METRIC}")
+        callbacks.append(best)
+        if patience:
+            callbacks.append(EarlyStopping(best.monitor, mode="max", patience=patience))
+        every = validate_every or max(1, max_steps // VALIDATIONS)
+        validation_settings = {"val_check_interval": every, "check_val_every_n_epoch": None}
+    data = LightningIRDataModule(module=module, train_dataset=train_dataset, train_batch_size=batch_size,
+                                 inference_datasets=validation_datasets, inference_batch_size=32)
     trainer = LightningIRTrainer(max_steps=max_steps, accelerator="cpu" if not torch.cuda.is_available() else "auto",
-                                 callbacks=[progress], num_sanity_val_steps=0, limit_val_batches=0, deterministic=True)
+                                 callbacks=callbacks, num_sanity_val_steps=0, limit_val_batches=1.0 if validation else 0,
+                                 deterministic=True, **validation_settings)
     trainer.fit(module, data)
     producer = {"task": "fine_tune", "base": fingerprint(model), "tuples": fingerprint(tuples), "steps": max_steps,
                 "losses": losses, "lr": lr, "warmup_steps": warmup_steps, "batch_size": batch_size, "seed": seed,
                 "training_lengths": lengths}
     if freeze_docs:
         producer["freeze_docs"] = True
+    if validation:
+        producer["validation"] = {"metric": VALIDATION_METRIC, "every": validation_settings["val_check_interval"],
+                                  "best_step": best.best_step, "best": best.best_score, "history": best.history}
     module.model.config = module.config = inference_config  # training lengths truncate training only
     with artifact_dir(out_dir, "model", producer) as tmp:
         module.save_pretrained(tmp)
         progress.write_csv(tmp / "loss.csv")
-        plot_loss_curve(tmp / "loss.csv", tmp / "loss.png", title=f"Training loss: {Path(out_dir).name}")
-    run_logger().info("fine-tuned %s for %d steps, final loss %.4f", model, max_steps, progress.losses[-1][1])
+        validation_points = None
+        if validation:
+            pd.DataFrame(best.history, columns=["step", VALIDATION_METRIC]).to_csv(tmp / "validation.csv", index=False)
+            validation_points = (VALIDATION_METRIC, best.history)
+        plot_loss_curve(tmp / "loss.csv", tmp / "loss.png", title=f"Training loss: {Path(out_dir).name}",
+                        validation=validation_points)
+    chosen = f", best validation {VALIDATION_METRIC} {best.best_score:.4f} at step {best.best_step}" if validation else ""
+    run_logger().info("fine-tuned %s for %d steps, final loss %.4f%s", model, trainer.global_step,
+                      progress.losses[-1][1], chosen)
     return str(out_dir)

@@ -8,6 +8,7 @@ from prefect import task
 from lir_core.data import load_qrels, load_queries
 from lir_core.data.doc_lookup import DictDocLookup
 from lir_core.data.hard_negatives import mine_hard_negatives
+from lir_core.data.holdout import holdout_queries, write_validation_set
 from lir_core.retrieve.bm25 import Bm25Retriever
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
@@ -22,25 +23,34 @@ TUPLES = "tuples.parquet"
     retries=2, retry_delay_seconds=10, retry_condition_fn=retry_if_transient,
 )
 def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int = 100,
-                   num_negatives: int = 7) -> str:
+                   num_negatives: int = 7, validation_fraction: float = 0.0, validation_depth: int = 30) -> str:
     """BM25 over ``docs`` (the dataset's ``docs.parquet``) for the training ``queries`` (file or
     ``ir_datasets`` id); each query's judged positives in ``qrels`` and its best-ranked documents
     that are not judged relevant (at most ``num_negatives`` of the top ``depth``) become one tuple
-    of ``out_dir/tuples.parquet``; returns ``out_dir``."""
+    of ``out_dir/tuples.parquet``. A ``validation_fraction`` of the judged queries is held out
+    instead (:func:`~lir_core.data.holdout.holdout_queries`): their BM25 top ``validation_depth``,
+    texts and qrels are written beside the tuples for validation during fine-tuning. Returns ``out_dir``."""
     collection = read_docs(docs)
     query_texts, judged = load_queries(queries), load_qrels(qrels)
     if judged is None:
         raise ValueError(f"{qrels}: no qrels to take positives from")
     bm25 = Bm25Retriever()
     bm25.index(list(collection), list(collection.values()))
-    run = bm25.search(query_texts, k=depth)
+    run = bm25.search(query_texts, k=max(depth, validation_depth))
+    held_out = holdout_queries([q for q in run if judged.get(q)], validation_fraction)
     producer = {"task": "mine_negatives", "retriever": "bm25", "depth": depth, "num_negatives": num_negatives,
+                "validation": {"fraction": validation_fraction, "depth": validation_depth, "queries": len(held_out)},
                 "inputs": {"docs": fingerprint(docs), "queries": fingerprint(queries), "qrels": fingerprint(qrels)}}
     with artifact_dir(out_dir, "tuples", producer) as tmp:
-        stats = mine_hard_negatives(run, judged, query_texts, DictDocLookup(collection, docs), tmp / TUPLES,
+        training_run = {q: ranking for q, ranking in run.items() if q not in held_out}
+        stats = mine_hard_negatives(training_run, judged, query_texts, DictDocLookup(collection, docs), tmp / TUPLES,
                                     num_negatives=num_negatives, depth=depth)
-    run_logger().info("mined %d tuples (%d queries without a judged positive, %d without a negative) into %s",
-                      stats.num_tuples, stats.num_without_positive, stats.num_without_negative, out_dir)
+        if held_out:
+            write_validation_set({q: run[q] for q in sorted(held_out)}, judged, query_texts, collection, tmp,
+                                 validation_depth)
+    run_logger().info("mined %d tuples (%d queries without a judged positive, %d without a negative) into %s; "
+                      "%d queries held out for validation", stats.num_tuples, stats.num_without_positive,
+                      stats.num_without_negative, out_dir, len(held_out))
     return str(out_dir)
 
 

@@ -55,6 +55,7 @@ def plot_loss_curve(
     points: str | PathLike[str] | Sequence[tuple[int, float]],
     path: str | PathLike[str],
     title: str = "Training loss",
+    validation: tuple[str, Sequence[tuple[int, float]]] | None = None,
 ) -> None:
     """Write a PNG line plot of training loss over steps.
 
@@ -62,6 +63,8 @@ def plot_loss_curve(
         points: ``(step, loss)`` pairs, or the path of a CSV file with columns step, loss.
         path: Output PNG path.
         title: Plot title.
+        validation: ``(metric name, [(step, value), ...])`` drawn as a second curve on its own
+            axis (right), e.g. the validation nDCG@10 that chose the checkpoint.
 
     Raises:
         ValueError: If there are no points or the CSV lacks the step/loss columns.
@@ -82,4 +85,13 @@ def plot_loss_curve(
     axes.set_ylabel("loss")
     axes.set_title(title)
     axes.grid(alpha=0.3)
+    if validation is not None and validation[1]:
+        metric, values = validation
+        steps, scores = zip(*values)
+        right = axes.twinx()
+        right.plot(steps, scores, color="tab:orange", marker="o", linewidth=1.2, label=f"validation {metric}")
+        best = max(range(len(scores)), key=scores.__getitem__)
+        right.scatter([steps[best]], [scores[best]], s=80, facecolors="none", edgecolors="tab:red", label="kept")
+        right.set_ylabel(f"validation {metric}")
+        right.legend(loc="lower right")
     _save(figure, path)

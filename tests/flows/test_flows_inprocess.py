@@ -40,8 +40,10 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
                    "reranked/bm25-cross", "eval/bm25", "summary"):
         assert is_valid_artifact(root / folder), folder
     tuples = pd.read_parquet(root / "tuples/train-bm25/tuples.parquet")
-    assert len(tuples) == 12 and tuples["neg_doc_ids"].map(len).max() == 3  # every query is judged
+    # every query is judged; one of the 12 is held out for validation (validation_fraction 0.1)
+    assert len(tuples) == 11 and tuples["neg_doc_ids"].map(len).max() == 3
     assert pd.read_csv(root / "models/minilm-ft/loss.csv")["step"].tolist() == [1, 2]
+    assert pd.read_csv(root / "models/minilm-ft/validation.csv")["step"].tolist() == [1, 2]  # max_steps // 5 -> 1
     cross = CrossEncoderModule(str(root / "models/minilm-cross"))
     assert type(cross.config).__name__ == "MonoConfig" and cross.config.doc_length == 64
     tuned = BiEncoderModule(str(root / "models/minilm-ft"))

@@ -13,6 +13,9 @@ from lir_core import DprConfig
 from lir_core.bi_encoder.module import BiEncoderModule
 from tasks.artifacts import is_valid_artifact
 from tasks.fine_tune import fine_tune
+from tasks.mine_negatives import mine_negatives
+
+TINY_DATA = Path(__file__).parents[1] / "flows" / "data" / "scifact-tiny"
 
 
 def write_tuples(dataset_dir: Path, path: Path) -> Path:
@@ -65,3 +68,29 @@ def test_fine_tune_names_an_unknown_loss(dataset_dir: Path, tiny_backbone: Calla
     with pytest.raises(ValueError, match="unknown loss 'NoSuchLoss'"):
         fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"), losses=["NoSuchLoss"])
     assert not (tmp_path / "model").exists()
+
+
+def test_validation_keeps_the_best_weights_and_draws_the_curve(dataset_dir: Path, tiny_backbone: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    mined = mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
+                              str(TINY_DATA / "qrels.tsv"), str(tmp_path / "tuples"), depth=10, num_negatives=3,
+                              validation_fraction=0.25, validation_depth=5)
+    out = fine_tune.fn(str(tiny_backbone("bert")), str(Path(mined) / "tuples.parquet"), str(tmp_path / "model"),
+                       config={"class": "DprConfig"}, lr=1e-3, max_steps=6, batch_size=2, num_docs=3,
+                       validation=mined, validate_every=2)
+    manifest = json.loads((Path(out) / "manifest.json").read_text())["producer"]["validation"]
+    steps = [step for step, _ in manifest["history"]]
+    assert steps == [2, 4, 6] and manifest["every"] == 2
+    assert manifest["best"] == max(value for _, value in manifest["history"])
+    assert manifest["best_step"] == steps[[value for _, value in manifest["history"]].index(manifest["best"])]
+    assert pd.read_csv(Path(out) / "validation.csv")["step"].tolist() == steps
+    assert (Path(out) / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert BiEncoderModule(out).score("vitamin d", ["bone loss"]).scores.shape == (1,)
+
+
+def test_validation_needs_a_mined_validation_set(dataset_dir: Path, tiny_backbone: Callable[..., Path],
+                                                 tmp_path: Path) -> None:
+    tuples = write_tuples(dataset_dir, tmp_path / "tuples.jsonl")
+    with pytest.raises(FileNotFoundError, match="no validation set"):
+        fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"), config={"class": "DprConfig"},
+                     max_steps=2, batch_size=2, validation=str(tmp_path))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lir_core.data import TupleDataset
+from lir_core.data import RunDataset, TupleDataset
+from lir_core.data.holdout import ValidationFiles, holdout_queries
 from lir_core.retrieve.bm25 import Bm25Retriever
 from tasks.artifacts import is_valid_artifact
 from tasks.mine_negatives import TUPLES, mine_negatives
@@ -43,3 +44,18 @@ def test_mining_needs_qrels(dataset_dir: Path, tmp_path: Path) -> None:
         mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
                           str(TINY_DATA / "queries.tsv"), str(tmp_path / "tuples"))
     assert not (tmp_path / "tuples").exists()
+
+
+def test_a_validation_fraction_holds_queries_out_of_the_tuples(dataset_dir: Path, tmp_path: Path) -> None:
+    queries, qrels = str(TINY_DATA / "queries.tsv"), str(TINY_DATA / "qrels.tsv")
+    out = mine_negatives.fn(str(dataset_dir / "docs.parquet"), queries, qrels, str(tmp_path / "tuples"),
+                            depth=10, num_negatives=3, validation_fraction=0.25, validation_depth=5)
+    assert is_valid_artifact(out)
+    tuples = pd.read_parquet(Path(out) / TUPLES)
+    judged = set(pd.read_parquet(dataset_dir / "qrels.parquet")["query_id"])
+    held_out = holdout_queries(judged, 0.25)
+    assert held_out and set(tuples["query_id"]) == judged - held_out  # training never sees them
+    files = ValidationFiles.in_folder(out)
+    validation = RunDataset(str(files.run), docs=str(files.docs), queries=str(files.queries), qrels=str(files.qrels))
+    assert {validation[i].query_id for i in range(len(validation))} == held_out
+    assert all(len(validation[i].doc_ids) <= 5 and validation[i].qrels for i in range(len(validation)))
