@@ -34,12 +34,21 @@ VALIDATIONS = 5  # validations in a run when validate_every is not given
 
 
 def loss_function(spec: str | dict[str, Any]) -> Any:
-    """``"RankNet"`` or ``{"class": "InBatchCrossEntropy", "scale": 20}`` -> a ``lir_core.loss`` instance."""
+    """``"RankNet"`` or ``{"class": "InBatchCrossEntropy", "scale": 20}`` -> a ``lir_core.loss`` instance;
+    a ranking or distillation loss may add ``schedule: {weight, delay_steps, warmup_steps, shape}``
+    (:class:`~lir_core.loss.WeightSchedule`)."""
     settings = {"class": spec} if isinstance(spec, str) else dict(spec)
-    name = settings.pop("class")
-    if not hasattr(lir_core.loss, name):
+    name, schedule = settings.pop("class"), settings.pop("schedule", None)
+    families = (lir_core.loss.ScoringLoss, lir_core.loss.InBatchLoss, lir_core.loss.RegularizationLoss)
+    loss_class = getattr(lir_core.loss, name, None) if name in lir_core.loss.__all__ else None
+    if not (isinstance(loss_class, type) and issubclass(loss_class, families)):
         raise ValueError(f"unknown loss {name!r}; lir_core.loss has {sorted(lir_core.loss.__all__)}")
-    return getattr(lir_core.loss, name)(**settings)
+    loss = loss_class(**settings)
+    if schedule is not None:
+        if not isinstance(loss, lir_core.loss.ScheduledLoss):
+            raise ValueError(f"{name} takes no schedule: give a regularizer weight, warmup_steps and delay_steps")
+        loss.scheduled(schedule)
+    return loss
 
 
 @task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries", "validation"), code=CODE))

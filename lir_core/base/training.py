@@ -105,7 +105,7 @@ def compute_losses(
         output: Scores (and, where needed, in-batch scores and embeddings) of the batch.
         batch: The batch; its ``targets`` (or, when None, first-document-positive targets)
             are the labels of scoring losses.
-        step: The global training step (regularizer warmup).
+        step: The global training step (each loss's weight schedule).
 
     Returns:
         Each loss's value keyed by :func:`loss_name`, in the order given.
@@ -121,13 +121,14 @@ def compute_losses(
     for position, loss in enumerate(loss_functions):
         name = loss_name(loss, position, set(losses))
         if isinstance(loss, ScoringLoss):
-            losses[name] = loss(scores, targets, mask)
+            losses[name] = loss.weight_at(step) * loss(scores, targets, mask)
         elif isinstance(loss, InBatchLoss):
             if output.in_batch_scores is None:
                 raise ValueError(f"{name} needs in-batch scores, which this module does not compute")
             in_batch = output.in_batch_scores.float()
             in_batch_masks = in_batch_mask(batch.doc_ids, in_batch.device)
-            losses[name] = loss(in_batch, positive_columns(num_docs).to(in_batch.device), in_batch_masks)
+            columns = positive_columns(num_docs).to(in_batch.device)
+            losses[name] = loss.weight_at(step) * loss(in_batch, columns, in_batch_masks)
         elif isinstance(loss, RegularizationLoss):
             if not output.regularized_embeddings:
                 raise ValueError(f"{name} needs pooled embeddings, which this module does not compute")

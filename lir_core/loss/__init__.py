@@ -1,10 +1,11 @@
 """Ranking, distillation, in-batch and regularization losses for training retrieval models."""
 
-from lir_core.loss.base import InBatchLoss, RegularizationLoss, ScoringLoss
+from lir_core.loss.base import InBatchLoss, RegularizationLoss, ScheduledLoss, ScoringLoss
 from lir_core.loss.in_batch import InBatchCrossEntropy
 from lir_core.loss.listwise import ApproxNDCG, KLDivergence, LocalizedContrastiveEstimation
 from lir_core.loss.pairwise import ConstantMarginMSE, RankNet, SupervisedMarginMSE
 from lir_core.loss.regularization import FLOPSRegularization, L1Regularization
+from lir_core.loss.schedule import WeightSchedule
 
 __all__ = [
     "ApproxNDCG",
@@ -17,6 +18,8 @@ __all__ = [
     "LocalizedContrastiveEstimation",
     "RankNet",
     "RegularizationLoss",
+    "ScheduledLoss",
     "ScoringLoss",
     "SupervisedMarginMSE",
+    "WeightSchedule",
 ]

@@ -12,9 +12,12 @@ Three families share no call signature, so each has its own base class:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import torch
 from torch import Tensor
+
+from lir_core.loss.schedule import WeightSchedule
 
 
 def resolve_mask(scores: Tensor, mask: Tensor | None) -> Tensor:
@@ -50,7 +53,22 @@ def check_same_shape(scores: Tensor, targets: Tensor) -> None:
         )
 
 
-class ScoringLoss(ABC):
+class ScheduledLoss(ABC):
+    """A ranking or distillation loss whose weight may follow a :class:`WeightSchedule` (1 without one)."""
+
+    schedule: WeightSchedule | None = None
+
+    def scheduled(self, schedule: WeightSchedule | dict[str, Any]) -> ScheduledLoss:
+        """Give this loss a weight schedule (a ``WeightSchedule`` or its fields); returns the loss."""
+        self.schedule = schedule if isinstance(schedule, WeightSchedule) else WeightSchedule(**schedule)
+        return self
+
+    def weight_at(self, step: int) -> float:
+        """The loss's weight at training ``step``."""
+        return 1.0 if self.schedule is None else self.schedule.at(step)
+
+
+class ScoringLoss(ScheduledLoss):
     """A loss over each query's own list of documents."""
 
     @abstractmethod
@@ -70,7 +88,7 @@ class ScoringLoss(ABC):
         """
 
 
-class InBatchLoss(ABC):
+class InBatchLoss(ScheduledLoss):
     """A loss over the scores of every query against every document in the batch."""
 
     @abstractmethod
@@ -92,26 +110,22 @@ class InBatchLoss(ABC):
 
 
 class RegularizationLoss(ABC):
-    """A penalty on embeddings whose weight grows quadratically during warmup.
+    """A penalty on embeddings whose weight is 0 for ``delay_steps``, then grows quadratically
+    over ``warmup_steps`` (:class:`WeightSchedule`).
 
     Args:
         weight: Weight reached after warmup.
         warmup_steps: Steps until the full weight is reached; 0 means no warmup.
+        delay_steps: Steps before the warmup starts (the penalty is off until then).
     """
 
-    def __init__(self, weight: float, warmup_steps: int = 0) -> None:
-        if weight < 0:
-            raise ValueError(f"weight must be >= 0, got {weight}")
-        if warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps}")
-        self.weight = weight
-        self.warmup_steps = warmup_steps
+    def __init__(self, weight: float, warmup_steps: int = 0, delay_steps: int = 0) -> None:
+        self.schedule = WeightSchedule(weight, delay_steps, warmup_steps, "quadratic")
+        self.weight, self.warmup_steps, self.delay_steps = weight, warmup_steps, delay_steps
 
     def weight_at(self, step: int) -> float:
-        """Return ``weight * min(1, (step / warmup_steps) ** 2)``, the weight at ``step``."""
-        if self.warmup_steps == 0:
-            return self.weight
-        return self.weight * min(1.0, (step / self.warmup_steps) ** 2)
+        """The weight at ``step``: ``weight * min(1, ((step - delay_steps) / warmup_steps) ** 2)`` after the delay."""
+        return self.schedule.at(step)
 
     def __call__(self, embeddings: Tensor, step: int) -> Tensor:
         """Return the weighted penalty of ``embeddings`` ``[batch, vocab]`` at training ``step``."""
