@@ -56,12 +56,24 @@ class ModelParams(_Strict):
         return self
 
 
+class TeacherParams(_Strict):
+    """A teacher for distillation: ``model`` (a key of ``models``) scores every training query's
+    BM25 candidates; with ``bm25_weight`` > 0 its min-max normalised scores are interpolated with
+    BM25's (``bm25_weight * BM25 + (1 - bm25_weight) * model``)."""
+
+    model: str
+    bm25_weight: float = Field(0.0, ge=0, le=1)
+
+
 class TuplesParams(_Strict):
     """Training tuples mined with BM25 over the dataset's collection: per training query its judged
     positives in ``qrels`` and at most ``num_negatives`` of its top ``depth`` documents that are
     not judged relevant. ``queries``/``qrels`` are files or ``ir_datasets`` ids (a training split).
     A ``validation_fraction`` of the judged queries is held out from the tuples: fine-tuning
-    re-ranks their BM25 top ``validation_depth`` to validate and keep the best checkpoint (0: none)."""
+    re-ranks their BM25 top ``validation_depth`` to validate and keep the best checkpoint (0: none).
+    With a ``teacher`` the models fine-tuned on these tuples learn the teacher's scores of the BM25
+    top ``depth`` instead (distillation; ``num_docs`` of them per query and step, the best half
+    and random others, as targets of e.g. ``KLDivergence``)."""
 
     queries: str
     qrels: str
@@ -69,6 +81,7 @@ class TuplesParams(_Strict):
     num_negatives: int = Field(7, ge=1)
     validation_fraction: float = Field(0.1, ge=0, lt=1)
     validation_depth: int = Field(30, ge=1)
+    teacher: TeacherParams | None = None
 
 
 class TrainParams(_Strict):
@@ -244,6 +257,8 @@ class Params(_Strict):
         if clash := set(self.models) & set(self.fine_tune):
             raise ValueError(f"fine-tuned models must not reuse names of models: {sorted(clash)}")
         problems = [f"fine_tune.{k}.base={v.base!r}" for k, v in self.fine_tune.items() if v.base not in self.models]
+        problems += [f"tuples.{k}.teacher.model={v.teacher.model!r} (a key of models)" for k, v in self.tuples.items()
+                     if v.teacher and v.teacher.model not in self.models]
         problems += [f"index.{k}.model={v.model!r}" for k, v in self.index.items() if v.model and v.model not in models]
         problems += [f"search.{k}.index={v.index!r}" for k, v in self.search.items() if v.index not in self.index]
         problems += [f"search.{k}.query_model={v.query_model!r}" for k, v in self.search.items()
@@ -316,6 +331,15 @@ class Params(_Strict):
         if tuples in self.tuples and self.tuples[tuples].validation_fraction > 0:
             return str(self.tuples_dir(tuples))
         return None
+
+    def teacher_run(self, key: str) -> str | None:
+        """The run folder of teacher scores a ``fine_tune`` entry distils (None without a teacher):
+        the teacher's scores, or their interpolation with BM25 when it has a ``bm25_weight``."""
+        tuples = self.fine_tune[key].train.tuples
+        teacher = self.tuples[tuples].teacher if tuples in self.tuples else None
+        if teacher is None:
+            return None
+        return str(self.shared_root / "teachers" / tuples / ("fused" if teacher.bm25_weight > 0 else "scores"))
 
     def model_dir(self, key: str) -> Path:
         return self.shared_root / "models" / key

@@ -26,11 +26,13 @@ from tasks.encode_shard import MODEL_CODE
 from tasks.logs import run_logger
 from tasks.models import MODULE_CLASSES, model_config
 from tasks.progress import TrainingProgress
+from tasks.search import RUN_STEM
 
 CODE = (*MODEL_CODE, "lir_core.cross_encoder", "lir_core.loss", "lir_core.data", "lir_core.trainer",
         "lir_core.checkpointing")
 VALIDATION_METRIC = "nDCG@10"
 VALIDATIONS = 5  # validations in a run when validate_every is not given
+DISTILLATION_DOCS = 8  # teacher-scored candidates per query and step when num_docs is not given
 
 
 def loss_function(spec: str | dict[str, Any]) -> Any:
@@ -51,14 +53,14 @@ def loss_function(spec: str | dict[str, Any]) -> Any:
     return loss
 
 
-@task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries", "validation"), code=CODE))
+@task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries", "validation", "teacher"), code=CODE))
 def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encoder",
               config: dict[str, Any] | None = None, losses: list[str | dict[str, Any]] | None = None,
               lr: float = 2e-5, max_steps: int = 100, warmup_steps: int = 0, batch_size: int = 8,
               num_docs: int | None = None, query_length: int | None = None, doc_length: int | None = None,
               seed: int = 0, docs: str | None = None, queries: str | None = None, freeze_docs: bool = False,
               validation: str | None = None, validate_every: int | None = None, patience: int | None = None,
-              key: str = "fine-tune") -> str:
+              teacher: str | None = None, key: str = "fine-tune") -> str:
     """Train ``model`` for ``max_steps`` AdamW steps (linear warmup over ``warmup_steps``, then
     linear decay) with ``losses`` (see :func:`loss_function`) on a tuples file or ``ir_datasets``
     docpairs id; ``query_length``/``doc_length`` truncate the training texts only (the saved model
@@ -67,7 +69,11 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     ``model``'s index serves the result). With a ``validation`` folder (held-out training queries,
     :mod:`lir_core.data.holdout`) the model re-ranks its run every ``validate_every`` steps (default:
     5 times), the weights with the best nDCG@10 are saved, and ``patience`` validations without
-    improvement stop training; ``loss.png`` then shows the validation curve too. Returns ``out_dir``."""
+    improvement stop training; ``loss.png`` then shows the validation curve too. With a ``teacher``
+    run folder (teacher scores of the training queries' candidates) the model is trained on it
+    instead of the tuples (distillation): per query and step ``num_docs`` candidates, the best half
+    and random others, with the teacher's scores as targets; ``docs`` and ``queries`` supply the
+    texts. Returns ``out_dir``."""
     L.seed_everything(seed, workers=True, verbose=False)
     loss_functions = [loss_function(spec) for spec in losses or ["LocalizedContrastiveEstimation"]]
     module_class, path = MODULE_CLASSES[model_type], resolve_ref(model)
@@ -84,7 +90,7 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
                               evaluation_metrics=metrics)
     module.set_optimizer(torch.optim.AdamW, lr=lr, lr_scheduler=partial(LinearWarmupScheduler,
                          num_warmup_steps=warmup_steps, num_training_steps=max_steps))
-    train_dataset = TupleDataset(resolve_ref(tuples), num_docs=num_docs, docs=docs, queries=queries)
+    train_dataset = training_data(resolve_ref(tuples), teacher, num_docs, docs, queries)
     progress = TrainingProgress(key, max_steps)
     callbacks: list[L.Callback] = [progress]
     validation_datasets, validation_settings = [], {}
@@ -111,6 +117,8 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
                 "training_lengths": lengths}
     if freeze_docs:
         producer["freeze_docs"] = True
+    if teacher:
+        producer["teacher"] = fingerprint(teacher)
     if validation:
         producer["validation"] = {"metric": VALIDATION_METRIC, "every": validation_settings["val_check_interval"],
                                   "best_step": best.best_step, "best": best.best_score, "history": best.history}
@@ -128,3 +136,14 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     run_logger().info("fine-tuned %s for %d steps, final loss %.4f%s", model, trainer.global_step,
                       progress.losses[-1][1], chosen)
     return str(out_dir)
+
+
+def training_data(tuples: str, teacher: str | None, num_docs: int | None, docs: str | None,
+                  queries: str | None) -> TupleDataset | RunDataset:
+    """The tuples, or with a ``teacher`` run folder its scored candidates (see :func:`fine_tune`)."""
+    if teacher is None:
+        return TupleDataset(tuples, num_docs=num_docs, docs=docs, queries=queries)
+    if docs is None or queries is None:
+        raise ValueError("training on a teacher run needs docs and queries for the texts")
+    return RunDataset(f"{resolve_ref(teacher)}/{RUN_STEM}.parquet", sample_size=num_docs or DISTILLATION_DOCS,
+                      sampling_strategy="top_and_random", targets="score", docs=docs, queries=queries)

@@ -9,13 +9,16 @@ from lir_core.data import load_qrels, load_queries
 from lir_core.data.doc_lookup import DictDocLookup
 from lir_core.data.hard_negatives import mine_hard_negatives
 from lir_core.data.holdout import holdout_queries, write_validation_set
+from lir_core.retrieve.base import SearchResult
 from lir_core.retrieve.bm25 import Bm25Retriever
+from lir_core.retrieve.runs import write_run
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.logs import run_logger
 from tasks.retry import retry_if_transient
 
 TUPLES = "tuples.parquet"
+RUN_STEM, QUERIES = "run", "queries.parquet"  # the training queries' BM25 run, as a run folder holds it
 
 
 @task(
@@ -27,7 +30,8 @@ def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int
     """BM25 over ``docs`` (the dataset's ``docs.parquet``) for the training ``queries`` (file or
     ``ir_datasets`` id); each query's judged positives in ``qrels`` and its best-ranked documents
     that are not judged relevant (at most ``num_negatives`` of the top ``depth``) become one tuple
-    of ``out_dir/tuples.parquet``. A ``validation_fraction`` of the judged queries is held out
+    of ``out_dir/tuples.parquet``; their BM25 top ``depth`` is kept as ``run.parquet`` (a run folder's
+    layout, for a teacher to re-score) with their texts in ``queries.parquet``. A ``validation_fraction`` of the judged queries is held out
     instead (:func:`~lir_core.data.holdout.holdout_queries`): their BM25 top ``validation_depth``,
     texts and qrels are written beside the tuples for validation during fine-tuning. Returns ``out_dir``."""
     collection = read_docs(docs)
@@ -45,6 +49,11 @@ def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int
         training_run = {q: ranking for q, ranking in run.items() if q not in held_out}
         stats = mine_hard_negatives(training_run, judged, query_texts, DictDocLookup(collection, docs), tmp / TUPLES,
                                     num_negatives=num_negatives, depth=depth)
+        training_ids = [q for q in training_run if judged.get(q)]
+        write_run(SearchResult(training_ids, [list(run[q])[:depth] for q in training_ids],
+                               [list(run[q].values())[:depth] for q in training_ids]), tmp / RUN_STEM, tag="bm25")
+        pd.DataFrame({"query_id": training_ids, "query": [query_texts[q] for q in training_ids]}).to_parquet(
+            tmp / QUERIES, index=False)
         if held_out:
             write_validation_set({q: run[q] for q in sorted(held_out)}, judged, query_texts, collection, tmp,
                                  validation_depth)

@@ -97,3 +97,15 @@ def test_a_missing_model_folder_is_named_before_any_work(tmp_path: Path) -> None
         require_models(p, ["minilm", "cross"], str(params_file))
     (tmp_path / "nowhere" / "cross").mkdir(parents=True)  # a plain model folder (no manifest) is taken as it is
     require_models(p, ["cross"], str(params_file))
+
+
+def test_a_teacher_names_a_model_and_sets_the_distillation_run(tmp_path: Path) -> None:
+    values = yaml.safe_load((ROOT / "params" / "tiny.yaml").read_text())
+    values["tuples"]["train-bm25"]["teacher"] = {"model": "minilm", "bm25_weight": 0.3}
+    (tmp_path / "teacher.yaml").write_text(yaml.safe_dump(values))
+    params = load_params(tmp_path / "teacher.yaml")
+    assert params.teacher_run("minilm-ft") == str(Path(params.artifacts) / "teachers" / "train-bm25" / "fused")
+    values["tuples"]["train-bm25"]["teacher"] = {"model": "minilm-ft"}  # a fine-tune is no teacher
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(values))
+    with pytest.raises(ValueError, match="tuples.train-bm25.teacher.model='minilm-ft'"):
+        load_params(tmp_path / "bad.yaml")

@@ -13,7 +13,8 @@ from lir_core import DprConfig
 from lir_core.bi_encoder.module import BiEncoderModule
 from tasks.artifacts import is_valid_artifact
 from tasks.fine_tune import fine_tune
-from tasks.mine_negatives import mine_negatives
+from tasks.mine_negatives import QUERIES, mine_negatives
+from tasks.re_rank import re_rank
 
 TINY_DATA = Path(__file__).parents[1] / "flows" / "data" / "scifact-tiny"
 
@@ -94,3 +95,25 @@ def test_validation_needs_a_mined_validation_set(dataset_dir: Path, tiny_backbon
     with pytest.raises(FileNotFoundError, match="no validation set"):
         fine_tune.fn(str(tiny_backbone("bert")), str(tuples), str(tmp_path / "model"), config={"class": "DprConfig"},
                      max_steps=2, batch_size=2, validation=str(tmp_path))
+
+
+def test_distillation_trains_on_the_teachers_scores_of_the_bm25_candidates(
+        dataset_dir: Path, tiny_backbone: Callable[..., Path], tmp_path: Path) -> None:
+    mined = mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
+                              str(TINY_DATA / "qrels.tsv"), str(tmp_path / "tuples"), depth=6, num_negatives=3)
+    run = pd.read_parquet(Path(mined) / "run.parquet")
+    assert set(run["query_id"]) == set(pd.read_parquet(Path(mined) / "tuples.parquet")["query_id"])
+    assert run.groupby("query_id").size().max() == 6  # the BM25 top depth is kept for a teacher
+    teacher = re_rank.fn(mined, f"{mined}/{QUERIES}", str(dataset_dir / "docs.parquet"), str(tiny_backbone("bert")),
+                         str(tmp_path / "teacher"), model_type="bi-encoder", depth=6,
+                         model_config={"class": "DprConfig"})
+    out = fine_tune.fn(str(tiny_backbone("bert")), str(Path(mined) / "tuples.parquet"), str(tmp_path / "model"),
+                       model_type="cross-encoder", config={"class": "MonoConfig"}, losses=["KLDivergence"],
+                       lr=1e-3, max_steps=3, batch_size=2, num_docs=4, teacher=teacher,
+                       docs=str(dataset_dir / "docs.parquet"), queries=f"{mined}/{QUERIES}")
+    producer = json.loads((Path(out) / "manifest.json").read_text())["producer"]
+    assert producer["teacher"].startswith("dir:") and producer["steps"] == 3
+    assert pd.read_csv(Path(out) / "loss.csv")["loss"].gt(0).all()  # KL between differing score lists
+    with pytest.raises(ValueError, match="needs docs and queries"):
+        fine_tune.fn(str(tiny_backbone("bert")), str(Path(mined) / "tuples.parquet"), str(tmp_path / "other"),
+                     losses=["KLDivergence"], max_steps=1, teacher=teacher)
