@@ -16,17 +16,27 @@ def _masked_log_softmax(values: Tensor, mask: Tensor) -> Tensor:
 
 
 class KLDivergence(ScoringLoss):
-    """Listwise distillation: KL(softmax(teacher) || softmax(student)) per query.
+    """Listwise distillation: KL(softmax(teacher_scale * teacher) || softmax(student)) per query.
 
     ``targets`` are teacher scores. The divergence is summed over each query's real
     documents and averaged over queries.
+
+    Args:
+        teacher_scale: Multiplies the teacher scores before their softmax (an inverse
+            temperature). Scores on a small range, e.g. min-max normalised fusions in [0, 1],
+            give a nearly uniform distribution at 1; 10 spreads them like a cross-encoder's logits.
     """
+
+    def __init__(self, teacher_scale: float = 1.0) -> None:
+        if teacher_scale <= 0:
+            raise ValueError(f"teacher_scale must be > 0, got {teacher_scale}")
+        self.teacher_scale = teacher_scale
 
     def __call__(self, scores: Tensor, targets: Tensor, mask: Tensor | None = None) -> Tensor:
         check_same_shape(scores, targets)
         mask = resolve_mask(scores, mask)
         student = _masked_log_softmax(scores, mask)
-        teacher = _masked_log_softmax(targets, mask)
+        teacher = _masked_log_softmax(targets * self.teacher_scale, mask)
         return F.kl_div(student, teacher, reduction="batchmean", log_target=True)
 
 

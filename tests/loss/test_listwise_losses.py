@@ -24,6 +24,15 @@ def test_kl_divergence_value_with_padding() -> None:
     assert KLDivergence()(scores, teacher, mask).item() == pytest.approx(expected, abs=1e-6)
 
 
+def test_kl_divergence_teacher_scale_sharpens_the_teacher() -> None:
+    scores = torch.tensor([[0.0, 0.0]])
+    # teacher (ln 3 / 2, 0) at scale 2 is p = (3/4, 1/4), as (ln 3, 0) at scale 1
+    sharpened = KLDivergence(teacher_scale=2.0)(scores, torch.tensor([[LN3 / 2, 0.0]]))
+    assert sharpened.item() == pytest.approx(KLDivergence()(scores, torch.tensor([[LN3, 0.0]])).item(), abs=1e-6)
+    with pytest.raises(ValueError, match="teacher_scale"):
+        KLDivergence(teacher_scale=0.0)
+
+
 def test_kl_divergence_gradient(gradient_check) -> None:
     teacher = torch.tensor([[4.0, 0.0, 0.0]])
     gradient_check(lambda s: KLDivergence()(s, teacher), torch.tensor([[0.0, 0.0, 0.0]]))
