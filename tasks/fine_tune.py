@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from lir_core.checkpointing import KeepBestWeights
 from lir_core.data import LightningIRDataModule, RunDataset, TupleDataset
 from lir_core.data.holdout import ValidationFiles
 from lir_core.evaluate import plot_loss_curve
+from lir_core.hardware import bf16_in_hardware, cpu_flags
 from lir_core.schedulers import LinearWarmupScheduler
 from lir_core.trainer import LightningIRTrainer
 from tasks.artifacts import artifact_dir, fingerprint, resolve_ref
@@ -69,7 +71,9 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     ``model``'s index serves the result). With a ``validation`` folder (held-out training queries,
     :mod:`lir_core.data.holdout`) the model re-ranks its run every ``validate_every`` steps (default:
     5 times), the weights with the best nDCG@10 are saved, and ``patience`` validations without
-    improvement stop training; ``loss.png`` then shows the validation curve too. With a ``teacher``
+    improvement stop training; ``loss.png`` then shows the validation curve too. Training runs in
+    bf16 mixed precision on CPUs that do bf16 in hardware (AMX / AVX512-BF16), else in fp32; the
+    manifest records the precision, the CPU flags and the training time. With a ``teacher``
     run folder (teacher scores of the training queries' candidates) the model is trained on it
     instead of the tuples (distillation): per query and step ``num_docs`` candidates, the best half
     and random others, with the teacher's scores as targets; ``docs`` and ``queries`` supply the
@@ -108,13 +112,18 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
         validation_settings = {"val_check_interval": every, "check_val_every_n_epoch": None}
     data = LightningIRDataModule(module=module, train_dataset=train_dataset, train_batch_size=batch_size,
                                  inference_datasets=validation_datasets, inference_batch_size=32)
-    trainer = LightningIRTrainer(max_steps=max_steps, accelerator="cpu" if not torch.cuda.is_available() else "auto",
+    on_cpu = not torch.cuda.is_available()
+    precision = "bf16-mixed" if on_cpu and bf16_in_hardware() else "32-true"
+    trainer = LightningIRTrainer(max_steps=max_steps, accelerator="cpu" if on_cpu else "auto", precision=precision,
                                  callbacks=callbacks, num_sanity_val_steps=0, limit_val_batches=1.0 if validation else 0,
                                  deterministic=True, **validation_settings)
+    started = time.perf_counter()
     trainer.fit(module, data)
+    seconds = time.perf_counter() - started
     producer = {"task": "fine_tune", "base": fingerprint(model), "tuples": fingerprint(tuples), "steps": max_steps,
                 "losses": losses, "lr": lr, "warmup_steps": warmup_steps, "batch_size": batch_size, "seed": seed,
-                "training_lengths": lengths}
+                "training_lengths": lengths, "precision": precision, "train_seconds": round(seconds, 1),
+                "cpu_flags": list(cpu_flags())}
     if freeze_docs:
         producer["freeze_docs"] = True
     if teacher:
@@ -133,8 +142,8 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
         plot_loss_curve(tmp / "loss.csv", tmp / "loss.png", title=f"Training loss: {Path(out_dir).name}",
                         validation=validation_points)
     chosen = f", best validation {VALIDATION_METRIC} {best.best_score:.4f} at step {best.best_step}" if validation else ""
-    run_logger().info("fine-tuned %s for %d steps, final loss %.4f%s", model, trainer.global_step,
-                      progress.losses[-1][1], chosen)
+    run_logger().info("fine-tuned %s for %d steps in %.0f s (%s), final loss %.4f%s", model, trainer.global_step,
+                      seconds, precision, progress.losses[-1][1], chosen)
     return str(out_dir)
 
 

@@ -62,6 +62,8 @@ def test_fine_tune_applies_loss_arguments_lengths_and_warmup(dataset_dir: Path, 
     assert manifest["producer"]["training_lengths"] == {"query_length": 12, "doc_length": 24}
     assert manifest["producer"]["losses"] == [{"class": "InBatchCrossEntropy", "scale": 20.0}]
     assert manifest["producer"]["warmup_steps"] == 2
+    assert manifest["producer"]["precision"] in ("bf16-mixed", "32-true") and manifest["producer"]["train_seconds"] > 0
+    assert isinstance(manifest["producer"]["cpu_flags"], list)
 
 
 def test_fine_tune_names_an_unknown_loss(dataset_dir: Path, tiny_backbone: Callable[..., Path], tmp_path: Path) -> None:
