@@ -27,7 +27,8 @@ def fine_tune_flow(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] 
         mined = p.tuples[name]
         mine_negatives(p.docs_file(), mined.queries, mined.qrels, str(p.tuples_dir(name)),
                        depth=mined.depth, num_negatives=mined.num_negatives,
-                       validation_fraction=mined.validation_fraction, validation_depth=mined.validation_depth)
+                       validation_fraction=mined.validation_fraction, validation_depth=mined.validation_depth,
+                       titles=p.dataset.docs if mined.pseudo_queries == "titles" else None)
         if mined.teacher is not None:
             score_with_teacher(p, name)
     models = {}

@@ -73,7 +73,8 @@ class TuplesParams(_Strict):
     re-ranks their BM25 top ``validation_depth`` to validate and keep the best checkpoint (0: none).
     With a ``teacher`` the models fine-tuned on these tuples learn the teacher's scores of the BM25
     top ``depth`` instead (distillation; ``num_docs`` of them per query and step, the best half
-    and random others, as targets of e.g. ``KLDivergence``)."""
+    and random others, as targets of e.g. ``KLDivergence``). ``pseudo_queries: titles`` adds each
+    collection document's title as an unlabelled training query for the teacher to score."""
 
     queries: str
     qrels: str
@@ -82,6 +83,13 @@ class TuplesParams(_Strict):
     validation_fraction: float = Field(0.1, ge=0, lt=1)
     validation_depth: int = Field(30, ge=1)
     teacher: TeacherParams | None = None
+    pseudo_queries: Literal["titles"] | None = None
+
+    @model_validator(mode="after")
+    def _pseudo_queries_need_a_teacher(self) -> TuplesParams:
+        if self.pseudo_queries and self.teacher is None:
+            raise ValueError("pseudo_queries have no labels: they need a teacher")
+        return self
 
 
 class TrainParams(_Strict):

@@ -182,6 +182,24 @@ def _doc_records(path: Path) -> Iterator[tuple[int, str, str]]:
         yield number, doc_id, join_title(record.get("title") or "", text)
 
 
+def read_titles(path: str | Path) -> dict[str, str]:
+    """``{doc_id: title}`` of the documents of a collection file that have a non-empty title
+    (``doc_id<TAB>title<TAB>text`` lines, or a ``title`` field of JSONL / Parquet records)."""
+    path = _existing(path)
+    titles: dict[str, str] = {}
+    if file_format(path) == "text":
+        for _, line in text_lines(path):
+            fields = line.split("\t")
+            if len(fields) == 3 and fields[1].strip():
+                titles[fields[0]] = fields[1].strip()
+        return titles
+    for number, record in _records(path):
+        title = str(record.get("title") or "").strip()
+        if title:
+            titles[str(_first_key(record, DOC_ID_KEYS, path, number))] = title
+    return titles
+
+
 def join_title(title: str, text: str) -> str:
     """Join a title and a text as ``"title text"``, leaving out an empty title."""
     return f"{title} {text}" if title else text

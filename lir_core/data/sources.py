@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .irds import doc_text, load_irds, query_text, reading
-from .readers import Qrels, Run, is_qrels_file, read_docs, read_qrels, read_queries, read_run
+from .readers import Qrels, Run, is_qrels_file, read_docs, read_qrels, read_queries, read_run, read_titles
 from .samples import DocSample, QuerySample
 from .sharding import take_shard
 
@@ -128,6 +128,25 @@ def load_docs(source: str) -> dict[str, str]:
     if not docs:
         raise ValueError(f"{source}: the collection has no documents")
     return docs
+
+
+def load_titles(source: str) -> dict[str, str]:
+    """Return ``{doc_id: title}`` for the documents of a collection that have a title (e.g. as
+    pseudo-queries for their own documents).
+
+    Raises:
+        ValueError: If no document of the source has a title.
+    """
+    resolved = resolve(source)
+    if isinstance(resolved, Path):
+        titles = read_titles(resolved)
+    else:
+        with reading(source, "docs"):
+            titles = {doc.doc_id: doc.title.strip() for doc in resolved.docs_iter()
+                      if getattr(doc, "title", "") and doc.title.strip()}
+    if not titles:
+        raise ValueError(f"{source}: no document has a title")
+    return titles
 
 
 def load_queries(source: str) -> dict[str, str]:

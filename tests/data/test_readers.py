@@ -130,3 +130,16 @@ def test_tuples_jsonl_ids_only_and_bad_lengths(tmp_path: Path) -> None:
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope.tsv"):
         list(read_docs(tmp_path / "nope.tsv"))
+
+
+def test_titles_of_a_collection_file(tmp_path: Path) -> None:
+    from lir_core.data.readers import read_titles
+    from lir_core.data.sources import load_titles
+
+    tsv = tmp_path / "docs.tsv"
+    tsv.write_text("d1\tFirst title\tbody one\nd2\t\tbody two\nd3\tbody three\n")
+    assert read_titles(tsv) == {"d1": "First title"}
+    untitled = tmp_path / "plain.tsv"
+    untitled.write_text("d1\tbody\n")
+    with pytest.raises(ValueError, match="no document has a title"):
+        load_titles(str(untitled))

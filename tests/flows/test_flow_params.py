@@ -105,6 +105,13 @@ def test_a_teacher_names_a_model_and_sets_the_distillation_run(tmp_path: Path) -
     (tmp_path / "teacher.yaml").write_text(yaml.safe_dump(values))
     params = load_params(tmp_path / "teacher.yaml")
     assert params.teacher_run("minilm-ft") == str(Path(params.artifacts) / "teachers" / "train-bm25" / "fused")
+    values["tuples"]["train-bm25"]["pseudo_queries"] = "titles"
+    (tmp_path / "titles.yaml").write_text(yaml.safe_dump(values))
+    assert load_params(tmp_path / "titles.yaml").tuples["train-bm25"].pseudo_queries == "titles"
+    values["tuples"]["train-bm25"]["teacher"] = None
+    (tmp_path / "unlabelled.yaml").write_text(yaml.safe_dump(values))
+    with pytest.raises(ValueError, match="pseudo_queries have no labels"):
+        load_params(tmp_path / "unlabelled.yaml")
     values["tuples"]["train-bm25"]["teacher"] = {"model": "minilm-ft"}  # a fine-tune is no teacher
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(values))
     with pytest.raises(ValueError, match="tuples.train-bm25.teacher.model='minilm-ft'"):

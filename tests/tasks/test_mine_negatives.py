@@ -59,3 +59,17 @@ def test_a_validation_fraction_holds_queries_out_of_the_tuples(dataset_dir: Path
     validation = RunDataset(str(files.run), docs=str(files.docs), queries=str(files.queries), qrels=str(files.qrels))
     assert {validation[i].query_id for i in range(len(validation))} == held_out
     assert all(len(validation[i].doc_ids) <= 5 and validation[i].qrels for i in range(len(validation)))
+
+
+def test_titles_become_unlabelled_pseudo_queries_in_the_kept_run(dataset_dir: Path, tmp_path: Path) -> None:
+    out = mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
+                            str(TINY_DATA / "qrels.tsv"), str(tmp_path / "tuples"), depth=5, num_negatives=3,
+                            titles=str(TINY_DATA / "docs.jsonl"))
+    queries = pd.read_parquet(Path(out) / "queries.parquet").set_index("query_id")["query"]
+    titles = queries[queries.index.str.startswith("title:")]
+    assert len(titles) == 48 and titles["title:1606628"].startswith("Estimates of global prevalence")
+    run = pd.read_parquet(Path(out) / "run.parquet")
+    assert set(run["query_id"]) == set(queries.index)
+    own = run[run["query_id"] == "title:1606628"].sort_values("rank")["doc_id"].iloc[0]
+    assert own == "1606628"  # a title finds its own document first
+    assert not pd.read_parquet(Path(out) / TUPLES)["query_id"].str.startswith("title:").any()  # no labels: no tuples
