@@ -46,7 +46,7 @@ class ModelParams(_Strict):
 
     path: str
     type: Literal["bi-encoder", "cross-encoder"] = "bi-encoder"
-    precision: Literal["fp32", "bf16"] = "fp32"
+    precision: Literal["fp32", "bf16", "auto"] = "fp32"  # auto: bf16 where the CPU does it in hardware
     config: dict[str, Any] | None = None
 
     @model_validator(mode="after")

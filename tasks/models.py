@@ -10,10 +10,13 @@ import json
 import threading
 from typing import Any, Literal
 
+import torch
+
 import lir_core
 from lir_core.base.module import LightningIRModule
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.cross_encoder.module import CrossEncoderModule
+from lir_core.hardware import bf16_in_hardware
 from lir_core.retrieve.shards import shard_producer
 from tasks.artifacts import fingerprint, resolve_ref
 
@@ -39,7 +42,10 @@ def model_config(settings: dict[str, Any] | None) -> Any:
 def load_module(ref: str, model_type: ModelType = "bi-encoder", precision: str = "fp32",
                 config: dict[str, Any] | None = None) -> tuple[Any, threading.Lock]:
     """The module for a model folder, hub id or ``pkg://`` ref (with ``config`` in place of the
-    checkpoint's, see :func:`model_config`), and the lock to hold while using it."""
+    checkpoint's, see :func:`model_config`), and the lock to hold while using it. ``precision``
+    "auto" is bf16 where the CPU does bf16 in hardware (or on a GPU), else fp32."""
+    if precision == "auto":
+        precision = "bf16" if torch.cuda.is_available() or bf16_in_hardware() else "fp32"
     path = resolve_ref(ref)
     key = (path, fingerprint(path), model_type, precision, json.dumps(config, sort_keys=True))
     with _GUARD:
