@@ -60,7 +60,8 @@ def plan_variant(p: Params) -> dict[str, Any]:
         "models": models, "index": indexes,
         "search": {k: {"index": v.index, "index_type": p.index[v.index].index_type, "k": v.k,
                        **({"query_model": v.query_model} if v.query_model else {})} for k, v in p.search.items()},
-        "re_rank": {k: {"run": v.run, "model": v.model, "type": p.model(v.model).type, "depth": v.depth}
+        "re_rank": {k: ({"run": v.run, "fuse_with": v.fuse_with, "weight": v.weight} if v.fuse_with else
+                        {"run": v.run, "model": v.model, "type": p.model(v.model).type, "depth": v.depth})
                     for k, v in p.re_rank.items()},
         "systems": p.systems,
         "measures": p.evaluate.measures,

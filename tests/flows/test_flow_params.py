@@ -116,3 +116,11 @@ def test_a_teacher_names_a_model_and_sets_the_distillation_run(tmp_path: Path) -
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(values))
     with pytest.raises(ValueError, match="tuples.train-bm25.teacher.model='minilm-ft'"):
         load_params(tmp_path / "bad.yaml")
+
+
+def test_the_plan_shows_fused_systems_with_their_runs_and_weight() -> None:
+    from flows.plan import plan
+
+    [main] = plan(str(ROOT / "params" / "scifact.yaml"))
+    assert main["re_rank"]["bm25-cross-fused"] == {"run": "bm25-cross", "fuse_with": "bm25", "weight": 0.5}
+    assert main["re_rank"]["bm25-cross"]["depth"] == 100 and main["re_rank"]["bm25-cross"]["type"] == "cross-encoder"
