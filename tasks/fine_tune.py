@@ -14,7 +14,6 @@ from lightning.pytorch.callbacks import EarlyStopping
 from prefect import task
 
 import lir_core.loss
-
 from lir_core.checkpointing import KeepBestWeights
 from lir_core.data import LightningIRDataModule, RunDataset, TupleDataset
 from lir_core.data.holdout import ValidationFiles
