@@ -10,7 +10,7 @@ import pytest
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.params import RunnerParams
-from flows.runners import make_task_runner
+from flows.runners import RAY_LOCAL_ONLY, make_task_runner
 from flow_helpers import ZERO_SHOT_ONLY
 from lir_core.artifacts import Manifest
 
@@ -39,6 +39,9 @@ def test_dask_local_cluster_matches_thread_runner(write_params: Callable[..., Pa
 
 def test_ray_local_cluster_matches_thread_runner(write_params: Callable[..., Path], tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray reads this once, on import: without it a local cluster listens beyond loopback, and the
+    # runner refuses to start one (flows.runners; the importorskip below imports ray).
+    monkeypatch.setenv(RAY_LOCAL_ONLY, "0")
     pytest.importorskip("prefect_ray")  # optional: pip install prefect-ray
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
     runs = {}
