@@ -34,6 +34,10 @@ CODE = (*MODEL_CODE, "lir_core.cross_encoder", "lir_core.loss", "lir_core.data",
 VALIDATION_METRIC = "nDCG@10"
 VALIDATIONS = 5  # validations in a run when validate_every is not given
 DISTILLATION_DOCS = 8  # teacher-scored candidates per query and step when num_docs is not given
+# Validation queries per forward pass: a bi-encoder encodes all their candidates at once, and for
+# SPLADE each document token carries 30,522 masked-LM logits (32 queries x 30 documents x 128 tokens
+# took over 20 GB, and the process was killed).
+VALIDATION_QUERIES_PER_BATCH = 2
 
 
 def loss_function(spec: str | dict[str, Any]) -> Any:
@@ -110,7 +114,8 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
         every = validate_every or max(1, max_steps // VALIDATIONS)
         validation_settings = {"val_check_interval": every, "check_val_every_n_epoch": None}
     data = LightningIRDataModule(module=module, train_dataset=train_dataset, train_batch_size=batch_size,
-                                 inference_datasets=validation_datasets, inference_batch_size=32)
+                                 inference_datasets=validation_datasets,
+                                 inference_batch_size=VALIDATION_QUERIES_PER_BATCH)
     on_cpu = not torch.cuda.is_available()
     precision = "bf16-mixed" if on_cpu and bf16_in_hardware() else "32-true"
     trainer = LightningIRTrainer(max_steps=max_steps, accelerator="cpu" if on_cpu else "auto", precision=precision,
