@@ -25,7 +25,7 @@ import json
 import platform
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -184,7 +184,6 @@ class Recipe:
     test_doc_length: int | None = None  # None: the training doc_length
     pooling: str = "first"
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 LCE = ({"class": "LocalizedContrastiveEstimation"},)
