@@ -6,10 +6,10 @@ import pandas as pd
 from prefect import task
 
 from lir_core.data import load_qrels, load_queries
-from lir_core.data.sources import load_titles
 from lir_core.data.doc_lookup import DictDocLookup
 from lir_core.data.hard_negatives import mine_hard_negatives
 from lir_core.data.holdout import holdout_queries, write_validation_set
+from lir_core.data.sources import load_titles
 from lir_core.retrieve.base import SearchResult
 from lir_core.retrieve.bm25 import Bm25Retriever
 from lir_core.retrieve.runs import write_run
@@ -24,7 +24,8 @@ TITLE_QUERY = "title:"  # id prefix of a pseudo-query made of a document's title
 
 
 @task(
-    cache_policy=ArtifactCache(inputs=("docs", "queries", "qrels"), code=("lir_core.data", "lir_core.retrieve")),
+    cache_policy=ArtifactCache(inputs=("docs", "queries", "qrels", "titles"),
+                               code=("lir_core.data", "lir_core.retrieve")),
     retries=2, retry_delay_seconds=10, retry_condition_fn=retry_if_transient,
 )
 def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int = 100,
@@ -33,9 +34,9 @@ def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int
     """BM25 over ``docs`` (the dataset's ``docs.parquet``) for the training ``queries`` (file or
     ``ir_datasets`` id); each query's judged positives in ``qrels`` and its best-ranked documents
     that are not judged relevant (at most ``num_negatives`` of the top ``depth``) become one tuple
-    of ``out_dir/tuples.parquet``; their BM25 top ``depth`` is kept as ``run.parquet`` (a run folder's
-    layout, for a teacher to re-score) with their texts in ``queries.parquet``. A ``validation_fraction`` of the judged queries is held out
-    instead (:func:`~lir_core.data.holdout.holdout_queries`): their BM25 top ``validation_depth``,
+    of ``out_dir/tuples.parquet``; their BM25 top ``depth`` is kept as ``run.parquet`` (a run
+    folder's layout, for a teacher to re-score) with their texts in ``queries.parquet``. A
+    ``validation_fraction`` of the judged queries is held out instead (:func:`~lir_core.data.holdout.holdout_queries`): their BM25 top ``validation_depth``,
     texts and qrels are written beside the tuples for validation during fine-tuning. With ``titles``
     (a collection: file or ``ir_datasets`` id) each of its documents' titles is added to the run as
     a pseudo-query without labels (id ``title:<doc_id>``), for a teacher to score. Returns ``out_dir``."""
