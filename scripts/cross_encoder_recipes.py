@@ -32,7 +32,6 @@ from typing import Any
 
 import ir_datasets
 import lightning as L
-import numpy as np
 import pandas as pd
 import torch
 
@@ -47,6 +46,7 @@ from lir_core.evaluate.significance import paired_significance
 from lir_core.hardware import bf16_in_hardware, cpu_flags
 from lir_core.models import MonoConfig
 from lir_core.retrieve.bm25 import Bm25Retriever
+from lir_core.retrieve.fusion import interpolate
 from lir_core.schedulers import LinearWarmupScheduler
 from lir_core.trainer import LightningIRTrainer
 
@@ -86,21 +86,10 @@ def write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> str:
     return relative(path)
 
 
-def minmax(values: np.ndarray) -> np.ndarray:
-    span = values.max() - values.min()
-    return (values - values.min()) / span if span > 0 else np.zeros_like(values)
-
-
 def fuse(bm25_run: dict[str, dict[str, float]], cosine: dict[str, dict[str, float]], weight: float) -> dict:
-    """``weight * minmax(BM25) + (1 - weight) * minmax(cosine)`` per query over the BM25 candidates."""
-    fused = {}
-    for query_id, ranking in bm25_run.items():
-        doc_ids = list(ranking)
-        values = weight * minmax(np.array(list(ranking.values()))) + (1 - weight) * minmax(
-            np.array([cosine[query_id][d] for d in doc_ids]))
-        order = np.argsort(-values, kind="stable")
-        fused[query_id] = {doc_ids[i]: float(values[i]) for i in order}
-    return fused
+    """``weight * minmax(BM25) + (1 - weight) * minmax(cosine)`` per query over the BM25 candidates, best first."""
+    fused = interpolate(cosine, bm25_run, 1 - weight)
+    return {q: dict(sorted(ranking.items(), key=lambda item: -item[1])) for q, ranking in fused.items()}
 
 
 def prepare() -> dict[str, Any]:
