@@ -38,6 +38,10 @@ class LightningIRModel(nn.Module):
 
     config_class: ClassVar[type[LightningIRConfig]] = LightningIRConfig
     backbone_auto_class: ClassVar[Any] = AutoModel
+    # True: ``from_pretrained`` on a checkpoint of another model type (a bi-encoder, a
+    # sentence-transformers folder) keeps only its backbone and starts new heads, as
+    # HuggingFace does for ``AutoModelForSequenceClassification`` on a plain encoder.
+    builds_on_any_backbone: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -87,7 +91,9 @@ class LightningIRModel(nn.Module):
             **backbone_kwargs: Passed to the backbone's ``from_pretrained``.
 
         Raises:
-            TypeError: If the checkpoint's model type is not one this class can load.
+            TypeError: If the checkpoint's model type is not one this class can load (a
+                class with ``builds_on_any_backbone`` takes the backbone of any checkpoint
+                instead, with new heads).
             FileNotFoundError: If model files are missing.
         """
         resolved = resolve_checkpoint(model_name_or_path)
@@ -100,6 +106,9 @@ class LightningIRModel(nn.Module):
                 )
             chosen = cls.config_class()
         model_class = model_class_for(chosen)
+        if not issubclass(model_class, cls) and config is None and cls.builds_on_any_backbone:
+            chosen = cls.config_class()
+            model_class = model_class_for(chosen)
         if not issubclass(model_class, cls):
             raise TypeError(
                 f"{model_name_or_path!r} holds a {chosen.model_type!r} model ({model_class.__name__}), "
@@ -108,8 +117,7 @@ class LightningIRModel(nn.Module):
         backbone = model_class._load_backbone(resolved, chosen, **backbone_kwargs)
         model = model_class(chosen, backbone)
         model.source_path = resolved.backbone_path
-        model._load_heads(resolved, same_type=resolved.config is not None
-                          and type(resolved.config) is type(chosen))
+        model._load_heads(resolved, same_type=type(resolved.config) is type(chosen))
         model._load_extra_backbones(resolved, **backbone_kwargs)
         model.eval()
         return model
@@ -162,8 +170,14 @@ class LightningIRModel(nn.Module):
                 raise FileNotFoundError(f"{heads_file}: missing head weights of a saved model")
             heads = load_file(str(heads_file))
         else:
+            self._warn_unused_heads(resolved)
             if expected:
-                logger.info("%s: heads %s are newly initialised", type(self).__name__, sorted(expected))
+                logger.warning(
+                    "Some weights of %s were not initialized from the model checkpoint at %s and are "
+                    "newly initialized: %s\nYou should probably TRAIN this model on a down-stream task "
+                    "to be able to use it for predictions and inference.",
+                    type(self).__name__, resolved.backbone_path, sorted(expected),
+                )
             return
         missing = sorted(set(expected) - set(heads))
         unexpected = sorted(set(heads) - set(expected))
@@ -179,6 +193,18 @@ class LightningIRModel(nn.Module):
                     f"the config needs {tuple(expected[name].shape)}"
                 )
         self.load_state_dict(heads, strict=False)
+
+    def _warn_unused_heads(self, resolved: ResolvedCheckpoint) -> None:
+        """Name the saved heads of another model type that this model leaves out."""
+        heads_file = Path(resolved.backbone_path) / HEADS_NAME
+        if not resolved.from_lightning_ir or not heads_file.is_file():
+            return
+        unused = sorted(load_file(str(heads_file)))
+        if unused:
+            logger.warning(
+                "Some weights of the model checkpoint at %s were not used when initializing %s: %s",
+                resolved.backbone_path, type(self).__name__, unused,
+            )
 
     # ------------------------------------------------------------------ saving
     def save_pretrained(self, save_directory: str | Path) -> None:

@@ -27,9 +27,16 @@ class CrossEncoderOutput:
 
 
 class CrossEncoderModel(LightningIRModel):
-    """Pointwise cross-encoder: pooled pair representation -> linear head -> score."""
+    """Pointwise cross-encoder: pooled pair representation -> linear head -> score.
+
+    ``from_pretrained`` builds one on any encoder checkpoint: a plain HuggingFace folder, a
+    sentence-transformers folder or a saved bi-encoder gives its backbone, the scoring head
+    is new (default ``CrossEncoderConfig``, or the config passed), and a warning names the
+    newly initialized weights, as HuggingFace does.
+    """
 
     config_class: ClassVar[type[CrossEncoderConfig]] = CrossEncoderConfig
+    builds_on_any_backbone: ClassVar[bool] = True
     config: CrossEncoderConfig
 
     def __init__(self, config: CrossEncoderConfig, backbone: PreTrainedModel) -> None:
