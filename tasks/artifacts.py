@@ -112,13 +112,24 @@ def parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows if path.suffix == ".parquet" else 0
 
 
+def same_artifact(existing: Path, ours: Path) -> bool:
+    """True if ``existing`` is an intact artifact with the same manifest (kind, producer, files
+    and checksums) as the finished folder ``ours``."""
+    theirs = load_manifest(existing)
+    return theirs is not None and theirs == load_manifest(ours) and is_valid_artifact(existing)
+
+
 @contextlib.contextmanager
 def artifact_dir(out_dir: str | Path, kind: str, producer: Mapping[str, Any]) -> Iterator[Path]:
     """Yield a temporary folder; on success list its files in a manifest and move it onto ``out_dir``.
 
-    A crash leaves ``out_dir`` as it was (no half-written artifact is ever visible).
+    A crash leaves ``out_dir`` as it was (no half-written artifact is ever visible). Writers of
+    the same ``out_dir`` may run at once (two pipelines into one folder): each publishes with an
+    atomic rename, and one that finds an intact artifact with the same manifest already in
+    place (a concurrent writer won, or an earlier run made the same files) keeps that one and
+    discards its own copy (:func:`lir_core.data.writers.publish_directory`).
     """
-    with atomic_directory(out_dir) as temporary:
+    with atomic_directory(out_dir, keep_existing=same_artifact) as temporary:
         yield temporary
         manifest = Manifest(kind=kind, producer=dict(producer))
         for file in sorted(p for p in temporary.rglob("*") if p.is_file()):
