@@ -3,7 +3,9 @@
 One file describes one experiment end to end: the dataset, the models, which indexes to
 build, which systems to search and re-rank, and how to evaluate. Every stage flow reads the
 same file and picks its section, so DVC can depend on exactly the keys a stage uses.
-Unknown keys are errors (a typo must not silently fall back to a default).
+Unknown keys are errors (a typo must not silently fall back to a default), down to the fields
+of every ``config:`` entry, which are checked against the ``lir_core`` class they name
+(:mod:`flows.config_entries`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails
+
+from flows import config_entries
 
 
 class _Strict(BaseModel):
@@ -38,6 +43,14 @@ class DatasetParams(_Strict):
     train_qrels: str | None = None
 
 
+def _checked_model_config(config: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+    """A model or fine-tuning ``config``, checked against the class it names (the entry's
+    ``type``, validated before it, picks the family); returned unchanged."""
+    if config is not None:
+        config_entries.model_config(config, info.data.get("type"))
+    return config
+
+
 class ModelParams(_Strict):
     """A model folder, hub id or ``pkg://<package>/<folder>`` (resolved at run time). ``config``
     (``{class: SpladeConfig, ...}``) sets the ``lir_core`` model config of a checkpoint that has none,
@@ -49,11 +62,10 @@ class ModelParams(_Strict):
     precision: Literal["fp32", "bf16", "auto"] = "fp32"  # auto: bf16 where the CPU does it in hardware
     config: dict[str, Any] | None = None
 
-    @model_validator(mode="after")
-    def _config_names_a_class(self) -> ModelParams:
-        if self.config is not None and "class" not in self.config:
-            raise ValueError(f"model config {self.config} needs a class (e.g. {{class: SpladeConfig}})")
-        return self
+    @field_validator("config")
+    @classmethod
+    def _typed_config(cls, config: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        return _checked_model_config(config, info)
 
 
 class TeacherParams(_Strict):
@@ -129,6 +141,11 @@ class FineTuneParams(_Strict):
     config: dict[str, Any] | None = None
     train: TrainParams
 
+    @field_validator("config")
+    @classmethod
+    def _typed_config(cls, config: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any] | None:
+        return _checked_model_config(config, info)
+
     @model_validator(mode="after")
     def _freeze_docs_is_for_bi_encoders(self) -> FineTuneParams:
         if self.train.freeze_docs and self.type != "bi-encoder":
@@ -147,6 +164,13 @@ class IndexParams(_Strict):
     @property
     def index_type(self) -> str:
         return str(self.config["index_type"])
+
+    @field_validator("config")
+    @classmethod
+    def _typed_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        if "index_type" in config:  # else _needs_model says it is missing
+            config_entries.index_config(config)
+        return config
 
     @model_validator(mode="after")
     def _needs_model(self) -> IndexParams:
@@ -299,6 +323,20 @@ class Params(_Strict):
                 problems += [f"expected.scores.{system}.{v}" for v in score if v not in self.variants]
         if problems:
             raise ValueError("unknown references: " + ", ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _typed_search_configs(self) -> Params:
+        """Each search ``config`` against the search config class of its index's family (known
+        only once the index entries are)."""
+        errors: list[InitErrorDetails] = []
+        for key, settings in self.search.items():
+            try:
+                config_entries.search_config(self.index[settings.index].index_type, settings.config, settings.k)
+            except ValidationError as error:
+                errors += config_entries.located(error, ("search", key, "config"))
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
         return self
 
     # ------------------------------------------------------------------ artifact layout

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 import torch
 
-import lir_core
 from lir_core.base.module import LightningIRModule
 from lir_core.bi_encoder.module import BiEncoderModule
+from lir_core.classes import MODEL_CONFIGS
 from lir_core.cross_encoder.module import CrossEncoderModule
 from lir_core.hardware import bf16_in_hardware
 from lir_core.retrieve.shards import shard_producer
@@ -33,10 +33,7 @@ def model_config(settings: dict[str, Any] | None) -> Any:
     if not settings:
         return None
     settings = dict(settings)
-    name = settings.pop("class")
-    if not name.endswith("Config") or not hasattr(lir_core, name):
-        raise ValueError(f"unknown model config class {name!r} (a Config class of lir_core, e.g. SpladeConfig)")
-    return getattr(lir_core, name)(**settings)
+    return MODEL_CONFIGS.get(settings.pop("class"), kind="model config class")(**settings)
 
 
 def load_module(ref: str, model_type: ModelType = "bi-encoder", precision: str = "fp32",

@@ -8,13 +8,10 @@ import pandas as pd
 from prefect import task
 
 from lir_core.artifacts import Manifest
-from lir_core.retrieve.base import SearchConfig, SearchResult
+from lir_core.retrieve.base import SearchConfig, SearchResult, search_config_class
 from lir_core.retrieve.bm25 import Bm25Retriever
-from lir_core.retrieve.faiss import FaissSearchConfig
-from lir_core.retrieve.plaid.config import ExhaustiveMaxSimSearchConfig, PlaidSearchConfig
 from lir_core.retrieve.runs import write_run
 from lir_core.retrieve.search import search as search_index
-from lir_core.retrieve.sparse import SeismicSearchConfig, SparseSearchConfig
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.encode_shard import MODEL_CODE
@@ -26,11 +23,7 @@ RUN_STEM = "run"  # run.parquet, run.run
 
 def search_config(index_type: str, k: int, settings: dict[str, Any]) -> SearchConfig:
     """The search config class of an index family, with ``k`` and the family's settings."""
-    if index_type.startswith("faiss-"):
-        return FaissSearchConfig(k=k, **settings)
-    classes = {"sparse-inverted": SparseSearchConfig, "sparse-seismic": SeismicSearchConfig,
-               "plaid": PlaidSearchConfig, "maxsim-exhaustive": ExhaustiveMaxSimSearchConfig}
-    return classes.get(index_type, SearchConfig)(k=k, **settings)
+    return search_config_class(index_type)(k=k, **settings)
 
 
 def read_queries(path: str) -> dict[str, str]:

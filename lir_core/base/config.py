@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-LIR_CONFIG_NAME = "lir_config.json"
+from lir_core.classes import MODEL_CONFIGS
 
-_CONFIG_CLASSES: dict[str, type["LightningIRConfig"]] = {}
+LIR_CONFIG_NAME = "lir_config.json"
 
 
 @dataclass
@@ -35,8 +35,7 @@ class LightningIRConfig:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "model_type" in cls.__dict__:
-            _CONFIG_CLASSES[cls.model_type] = cls
+        MODEL_CONFIGS.register(cls, cls.model_type if "model_type" in cls.__dict__ else None)
 
     def __post_init__(self) -> None:
         if self.query_length < 1 or self.doc_length < 1:
@@ -107,8 +106,4 @@ def config_class_for(model_type: str) -> type[LightningIRConfig]:
     Raises:
         ValueError: If no config class has that model type.
     """
-    if model_type not in _CONFIG_CLASSES:
-        raise ValueError(
-            f"Unknown model type {model_type!r}; known model types: {sorted(_CONFIG_CLASSES)}"
-        )
-    return _CONFIG_CLASSES[model_type]
+    return MODEL_CONFIGS.get(model_type)

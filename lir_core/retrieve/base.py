@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 
 import torch
 
-_INDEXERS: dict[str, type["Indexer"]] = {}
-_SEARCHERS: dict[str, type["Searcher"]] = {}
-_INDEX_CONFIGS: dict[str, type["IndexConfig"]] = {}
+from lir_core.classes import INDEX_CONFIGS, INDEXERS, SEARCHERS
+
+BM25 = "bm25"  # the index type of BM25 (lir_core.retrieve.bm25), built from texts, not from shards
 
 
 @dataclass
@@ -30,8 +30,7 @@ class IndexConfig:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "index_type" in cls.__dict__:
-            _INDEX_CONFIGS[cls.index_type] = cls
+        INDEX_CONFIGS.register(cls, cls.index_type if "index_type" in cls.__dict__ else None)
 
     def to_dict(self) -> dict[str, Any]:
         """Fields plus ``index_type``, for manifests."""
@@ -41,10 +40,7 @@ class IndexConfig:
     def from_dict(values: Mapping[str, Any]) -> "IndexConfig":
         """Rebuild the config class named by ``values["index_type"]``."""
         values = dict(values)
-        index_type = values.pop("index_type")
-        if index_type not in _INDEX_CONFIGS:
-            raise ValueError(f"Unknown index type {index_type!r}; known: {sorted(_INDEX_CONFIGS)}")
-        return _INDEX_CONFIGS[index_type](**values)
+        return INDEX_CONFIGS.get(values.pop("index_type"))(**values)
 
 
 @dataclass
@@ -86,7 +82,7 @@ class Indexer(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "config_class" in cls.__dict__:
-            _INDEXERS[cls.config_class.index_type] = cls
+            INDEXERS.register(cls, cls.config_class.index_type)
 
     @abstractmethod
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
@@ -94,14 +90,19 @@ class Indexer(ABC):
 
 
 class Searcher(ABC):
-    """Searches an index with encoded queries."""
+    """Searches an index with encoded queries.
+
+    Subclasses set ``index_type`` (then they are the searcher of that type) and
+    ``search_config_class``, the settings they take.
+    """
 
     index_type: ClassVar[str]
+    search_config_class: ClassVar[type[SearchConfig]] = SearchConfig
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "index_type" in cls.__dict__:
-            _SEARCHERS[cls.index_type] = cls
+            SEARCHERS.register(cls, cls.index_type)
 
     @abstractmethod
     def search_embeddings(
@@ -112,16 +113,22 @@ class Searcher(ABC):
 
 def indexer_for(config: IndexConfig) -> Indexer:
     """The indexer registered for a config's index type."""
-    if config.index_type not in _INDEXERS:
-        raise ValueError(f"No indexer for index type {config.index_type!r}; known: {sorted(_INDEXERS)}")
-    return _INDEXERS[config.index_type]()
+    return INDEXERS.get(config.index_type, kind="index type to build")()
 
 
 def searcher_class_for(index_type: str) -> type[Searcher]:
     """The searcher class registered for an index type."""
-    if index_type not in _SEARCHERS:
-        raise ValueError(f"No searcher for index type {index_type!r}; known: {sorted(_SEARCHERS)}")
-    return _SEARCHERS[index_type]
+    return SEARCHERS.get(index_type, kind="index type to search")
+
+
+def search_config_class(index_type: str) -> type[SearchConfig]:
+    """The settings a search of an index type takes: its searcher's ``search_config_class``
+    (``SearchConfig``, just ``k``, for BM25).
+
+    Raises:
+        ValueError: If no searcher reads that index type.
+    """
+    return SearchConfig if index_type == BM25 else searcher_class_for(index_type).search_config_class
 
 
 def as_query_dict(queries: Mapping[str, str] | Sequence[str]) -> dict[str, str]:

@@ -27,7 +27,7 @@ def test_a_masked_lm_checkpoint_loads_as_splade_and_a_backbone_as_colbert(tiny_b
 
 def test_model_config_names_unknown_classes() -> None:
     assert model_config(None) is None
-    with pytest.raises(ValueError, match="unknown model config class 'BiEncoderModule'"):
+    with pytest.raises(ValueError, match="Unknown model config class 'BiEncoderModule'"):
         model_config({"class": "BiEncoderModule"})
 
 

@@ -87,6 +87,7 @@ class ExhaustiveMaxSimSearcher(Searcher):
     """
 
     index_type = ExhaustiveMaxSimIndexConfig.index_type
+    search_config_class = ExhaustiveMaxSimSearchConfig
 
     def __init__(
         self,

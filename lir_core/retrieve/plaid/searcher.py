@@ -52,6 +52,7 @@ class PlaidSearcher(Searcher):
     """
 
     index_type = PlaidIndexConfig.index_type
+    search_config_class = PlaidSearchConfig
 
     def __init__(
         self,

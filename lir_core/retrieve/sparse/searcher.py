@@ -40,6 +40,7 @@ class SparseSearcher(Searcher):
     """
 
     index_type = SparseIndexConfig.index_type
+    search_config_class = SparseSearchConfig
 
     def __init__(
         self,

@@ -104,6 +104,7 @@ class SeismicSearcher(Searcher):
     """
 
     index_type = SeismicIndexConfig.index_type
+    search_config_class = SeismicSearchConfig
 
     def __init__(
         self,
