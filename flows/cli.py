@@ -3,6 +3,10 @@
 ``--set key.sub=value`` overrides a params value (YAML syntax) for this run only. The
 process exits with status 1 when the flow fails and 2 when the params are invalid, so DVC
 and schedulers see the failure.
+
+A run holds the lock of its artifacts folders (:mod:`flows.locking`): a second run into the
+same folders waits for the first, naming it; ``--lock-timeout SECONDS`` (or
+``LIR_LOCK_TIMEOUT``) bounds the wait, ``0`` fails at once (exit 1).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from prefect import Flow
 from pydantic import ValidationError
 
+from flows.locking import ArtifactsLocked, artifacts_lock, lock_timeout, params_folders
 from flows.params import load_params
 from flows.runners import make_task_runner
 
@@ -35,17 +40,27 @@ def main(flow: Flow[..., Any], argv: Sequence[str] | None = None, uses_runner: b
     parser = argparse.ArgumentParser(prog=f"python -m flows.{flow.name.replace('-', '_')}", description=flow.description)
     parser.add_argument("--params", required=True, help="params YAML file, e.g. params/scifact.yaml")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a params value")
+    parser.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+                        help="how long to wait while another run uses the same artifacts folder (default: "
+                             "$LIR_LOCK_TIMEOUT, else no limit; 0 fails at once)")
     args = parser.parse_args(argv)
     try:
         overrides = parse_overrides(args.set)
         params = load_params(args.params, overrides)
+        folders = params_folders(args.params, overrides or None)
+        timeout = lock_timeout(args.lock_timeout)
     except (OSError, ValueError, ValidationError, argparse.ArgumentTypeError) as error:
         print(f"invalid params: {error}", file=sys.stderr)
         return 2
     if uses_runner:
         flow = flow.with_options(task_runner=make_task_runner(params.runner))
     try:
-        flow(params_file=args.params, overrides=overrides or None)
+        with artifacts_lock(folders, timeout, what=f"flow {flow.name} --params {args.params}",
+                            log=lambda line: print(line, file=sys.stderr, flush=True)):
+            flow(params_file=args.params, overrides=overrides or None)
+    except ArtifactsLocked as error:
+        print(f"flow {flow.name!r} not started: {error}", file=sys.stderr)
+        return 1
     except Exception as error:  # the flow's own logs carry the traceback
         print(f"flow {flow.name!r} failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

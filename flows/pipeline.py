@@ -15,6 +15,7 @@ from flows.common import DEFAULT_PARAMS, artifact_key
 from flows.evaluate import evaluate_flow
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
+from flows.locking import params_lock
 from flows.params import load_params, variant_overrides
 from flows.re_rank import re_rank_flow
 from flows.runners import make_task_runner
@@ -56,7 +57,17 @@ def combine_variants(params_file: str, runs: list[dict[str, Any] | None]) -> str
 def pipeline(params_file: str = DEFAULT_PARAMS, overrides: dict[str, Any] | None = None) -> str:
     """Load data, fine-tune, index, search, re-rank and evaluate as configured; returns the summary
     folder. A params file with ``variants`` runs each in turn (unless one is chosen), then writes a
-    table over all of them (rows: systems; columns: variants) and returns its folder."""
+    table over all of them (rows: systems; columns: variants) and returns its folder.
+
+    The run holds the lock of its artifacts folders (:mod:`flows.locking`): a deployment that
+    starts while another run uses them waits (saying for whom in the run log) and then reuses
+    that run's work."""
+    with params_lock(params_file, overrides, what=f"flow pipeline --params {params_file}",
+                     log=get_run_logger().warning):
+        return _pipeline(params_file, overrides)
+
+
+def _pipeline(params_file: str, overrides: dict[str, Any] | None) -> str:
     p = load_params(params_file, overrides)
     tables, timings, summary = [], [], ""
     runs = variant_overrides(params_file, overrides)
