@@ -85,12 +85,7 @@ def import_run(source: str, out_dir: str, run_from: str | None = None, depth: in
     its qrels with ``run_from="qrels"``) as a run folder, keeping ``depth`` documents per query;
     returns ``out_dir``."""
     run = load_run(source, run_from)  # type: ignore[arg-type]
-    result = SearchResult([], [], [])
-    for query_id, ranked in run.items():
-        items = list(ranked.items())[:depth]
-        result.query_ids.append(query_id)
-        result.doc_ids.append([doc_id for doc_id, _ in items])
-        result.scores.append([float(score) for _, score in items])
+    result = SearchResult.from_run(run, depth=depth)
     producer = {"task": "import_run", "source": source, "run_from": run_from, "depth": depth,
                 "inputs": {"source": fingerprint(source)}}
     with artifact_dir(out_dir, "run", producer) as tmp:

@@ -60,8 +60,7 @@ def mine_negatives(docs: str, queries: str, qrels: str, out_dir: str, depth: int
                                     num_negatives=num_negatives, depth=depth)
         kept = {**{q: run[q] for q in training_run if judged.get(q)}, **pseudo_run}
         texts = {**query_texts, **pseudo}
-        write_run(SearchResult(list(kept), [list(ranking)[:depth] for ranking in kept.values()],
-                               [list(ranking.values())[:depth] for ranking in kept.values()]), tmp / RUN_STEM, tag="bm25")
+        write_run(SearchResult.from_run(kept, depth=depth), tmp / RUN_STEM, tag="bm25")
         pd.DataFrame({"query_id": list(kept), "query": [texts[q] for q in kept]}).to_parquet(tmp / QUERIES, index=False)
         if held_out:
             write_validation_set({q: run[q] for q in sorted(held_out)}, judged, query_texts, collection, tmp,

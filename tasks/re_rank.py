@@ -42,13 +42,11 @@ def re_rank(run: str, queries: str, docs: str, model: str, out_dir: str, model_t
     with lock:
         scores = module.score_candidates([query_texts[q] for q in query_ids],
                                          [[texts[d] for d in candidates[q]] for q in query_ids], batch_size).tolist()
-    result, start = SearchResult([], [], []), 0
+    scored, start = {}, 0
     for qid in query_ids:
-        ranked = sorted(zip(candidates[qid], scores[start:start + len(candidates[qid])]), key=lambda p: -p[1])
+        scored[qid] = list(zip(candidates[qid], scores[start:start + len(candidates[qid])]))
         start += len(candidates[qid])
-        result.query_ids.append(qid)
-        result.doc_ids.append([d for d, _ in ranked])
-        result.scores.append([s for _, s in ranked])
+    result = SearchResult.from_run(scored, sort=True)
     producer = {"task": "re_rank", "depth": depth, "model_type": model_type,
                 "inputs": {"run": fingerprint(run), "model": fingerprint(model)}}
     with artifact_dir(out_dir, "run", producer) as tmp:
@@ -67,13 +65,7 @@ def run_scores(run: str) -> dict[str, dict[str, float]]:
 def fuse(run: str, other: str, out_dir: str, weight: float = 0.5, tag: str = "lir") -> str:
     """Rank ``run``'s documents by ``weight`` times their (min-max normalised) score plus
     ``1 - weight`` times their score in run folder ``other``; returns ``out_dir``."""
-    fused = interpolate(run_scores(run), run_scores(other), weight)
-    result = SearchResult([], [], [])
-    for qid, scores in fused.items():
-        ranked = sorted(scores.items(), key=lambda p: -p[1])
-        result.query_ids.append(qid)
-        result.doc_ids.append([d for d, _ in ranked])
-        result.scores.append([s for _, s in ranked])
+    result = SearchResult.from_run(interpolate(run_scores(run), run_scores(other), weight), sort=True)
     producer = {"task": "fuse", "weight": weight, "inputs": {"run": fingerprint(run), "other": fingerprint(other)}}
     with artifact_dir(out_dir, "run", producer) as tmp:
         write_run(result, tmp / RUN_STEM, tag=tag)

@@ -47,7 +47,7 @@ def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str 
         raise ValueError(f"a query model needs the model that built the index {index_dir}")
     if kind == "bm25":
         run = Bm25Retriever.load(index_dir).search(query_texts, k)
-        result = SearchResult(list(run), [list(d) for d in run.values()], [list(d.values()) for d in run.values()])
+        result = SearchResult.from_run(run)
     else:
         module, lock = load_module(query_model or model, "bi-encoder", precision, model_config)
         with lock:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
 from lir_core.classes import INDEX_CONFIGS, INDEXERS, SEARCHERS
+
+if TYPE_CHECKING:
+    from lir_core.bi_encoder.module import BiEncoderModule
+    from lir_core.retrieve.sparse.storage import StoredIndex
 
 BM25 = "bm25"  # the index type of BM25 (lir_core.retrieve.bm25), built from texts, not from shards
 
@@ -73,6 +77,33 @@ class SearchResult:
             for qid, dids, scores in zip(self.query_ids, self.doc_ids, self.scores)
         }
 
+    @classmethod
+    def from_run(
+        cls,
+        run: Mapping[str, Mapping[str, float] | Iterable[tuple[str, float]]],
+        depth: int | None = None,
+        sort: bool = False,
+    ) -> "SearchResult":
+        """From a run dict ``{query_id: {doc_id: score}}`` (the inverse of :meth:`to_run`), or
+        ``{query_id: [(doc_id, score), ...]}``.
+
+        Args:
+            run: Each query's ranking, in query order.
+            depth: Keep each query's first ``depth`` documents (None: all).
+            sort: Order each query's documents best first (stable: ties keep their order);
+                False keeps the given order.
+        """
+        result = cls([], [], [])
+        for query_id, ranking in run.items():
+            items = list(ranking.items() if isinstance(ranking, Mapping) else ranking)
+            if sort:
+                items.sort(key=lambda item: -item[1])
+            items = items[:depth]
+            result.query_ids.append(query_id)
+            result.doc_ids.append([doc_id for doc_id, _ in items])
+            result.scores.append([float(score) for _, score in items])
+        return result
+
 
 class Indexer(ABC):
     """Builds an index of one family from encoded shards."""
@@ -93,16 +124,68 @@ class Searcher(ABC):
     """Searches an index with encoded queries.
 
     Subclasses set ``index_type`` (then they are the searcher of that type) and
-    ``search_config_class``, the settings they take.
+    ``search_config_class``, the settings they take. The shared constructor opens an index
+    folder written by ``save_arrays`` (:mod:`lir_core.retrieve.sparse.storage`) and hands it
+    to :meth:`open`; searchers of other formats (faiss) override ``__init__``.
+
+    Args:
+        index_dir: The index folder.
+        search_config: A ``search_config_class`` (None: its defaults); ``k`` comes with each call.
+        module: The query encoder; when given it must encode like the index's encoder.
+        mmap: Memory-map the index arrays.
+        verify: Check the files' checksums when opening.
+
+    Raises:
+        FileNotFoundError: If the folder has no manifest or lacks a listed file.
+        ValueError: If the folder holds another index type, a file is corrupt (named), or the
+            module does not match the index.
+        TypeError: If ``search_config`` is not a ``search_config_class``.
     """
 
     index_type: ClassVar[str]
     search_config_class: ClassVar[type[SearchConfig]] = SearchConfig
+    index_arrays: ClassVar[tuple[str, ...]] = ()  # the arrays (``<name>.npy``) the searcher reads
+    index_files: ClassVar[tuple[str, ...]] = ()  # other files it needs (checked, not loaded)
+    dim_fact: ClassVar[str] = "dim"  # the manifest fact a query encoder's vector width must match
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "index_type" in cls.__dict__:
             SEARCHERS.register(cls, cls.index_type)
+
+    def __init__(
+        self,
+        index_dir: str | Path,
+        search_config: SearchConfig | None = None,
+        module: BiEncoderModule | None = None,
+        mmap: bool = True,
+        verify: bool = True,
+    ) -> None:
+        from lir_core.retrieve.sparse.storage import load_arrays  # storage builds on this module
+
+        self.search_config = self.checked_search_config(search_config)
+        stored = load_arrays(index_dir, self.index_type, self.index_arrays, extra_files=self.index_files,
+                             mmap=mmap, verify=verify)
+        stored.check_module(module, int(stored.facts[self.dim_fact]))
+        self.manifest = stored.manifest
+        self.open(stored)
+
+    @classmethod
+    def checked_search_config(cls, search_config: SearchConfig | None) -> SearchConfig:
+        """``search_config``, or the defaults of ``search_config_class`` for None.
+
+        Raises:
+            TypeError: If ``search_config`` is not a ``search_config_class``.
+        """
+        search_config = cls.search_config_class() if search_config is None else search_config
+        if not isinstance(search_config, cls.search_config_class):
+            name = cls.search_config_class.__name__
+            article = "an" if name[0] in "AEIOU" else "a"
+            raise TypeError(f"{cls.__name__} needs {article} {name}, got {type(search_config).__name__}")
+        return search_config
+
+    def open(self, stored: StoredIndex) -> None:
+        """Take the opened index (its arrays, facts and manifest); called by ``__init__``."""
 
     @abstractmethod
     def search_embeddings(

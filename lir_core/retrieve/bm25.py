@@ -38,12 +38,7 @@ def write_run_files(
         tag: The TREC run tag (no whitespace).
         producer: When given, the files are recorded in the folder's ``manifest.json``.
     """
-    result = SearchResult(
-        query_ids=list(run),
-        doc_ids=[list(ranking) for ranking in run.values()],
-        scores=[list(ranking.values()) for ranking in run.values()],
-    )
-    return write_run(result, stem, tag=tag, producer=producer)
+    return write_run(SearchResult.from_run(run), stem, tag=tag, producer=producer)
 
 
 def load_stemmer(language: str = STEMMER) -> Callable[[list[str]], list[str]]:

@@ -9,14 +9,13 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from lir_core.bi_encoder.module import BiEncoderModule
-from lir_core.retrieve.base import IndexConfig, Indexer, SearchConfig, Searcher
+from lir_core.retrieve.base import IndexConfig, Indexer, Searcher
 from lir_core.retrieve.plaid.config import ExhaustiveMaxSimIndexConfig, ExhaustiveMaxSimSearchConfig
 from lir_core.retrieve.plaid.maxsim import exhaustive_maxsim_top_k
 from lir_core.retrieve.plaid.records import MultiVectorDocs, QueryTokens, TokenCollection
 from lir_core.retrieve.plaid.shards import open_multi_vector_shards
 from lir_core.retrieve.search import clamp_k
-from lir_core.retrieve.sparse.storage import load_arrays, save_arrays
+from lir_core.retrieve.sparse.storage import StoredIndex, save_arrays
 
 EXHAUSTIVE_ARRAYS = ("vectors", "offsets", "doc_ids")
 
@@ -69,46 +68,19 @@ class ExhaustiveMaxSimIndexer(Indexer):
 
 
 class ExhaustiveMaxSimSearcher(Searcher):
-    """Exact MaxSim top-k over all documents, in memory-bounded blocks.
-
-    Args:
-        index_dir: The index folder.
-        search_config: An ``ExhaustiveMaxSimSearchConfig`` (None: defaults); ``k`` comes
-            with each call.
-        module: The query encoder; when given it must encode like the index's encoder.
-        mmap: Memory-map the token vectors.
-        verify: Check the files' checksums when opening.
-
-    Raises:
-        FileNotFoundError: If the folder has no manifest or lacks a listed file.
-        ValueError: If the folder holds another index type, a file is corrupt (named), or the
-            module does not match the index.
-        TypeError: If ``search_config`` has the wrong type.
-    """
+    """Exact MaxSim top-k over all documents, in memory-bounded blocks (arguments: see
+    :class:`Searcher`; ``search_config`` is an ``ExhaustiveMaxSimSearchConfig``, ``mmap`` maps
+    the token vectors)."""
 
     index_type = ExhaustiveMaxSimIndexConfig.index_type
     search_config_class = ExhaustiveMaxSimSearchConfig
+    index_arrays = EXHAUSTIVE_ARRAYS
+    search_config: ExhaustiveMaxSimSearchConfig
 
-    def __init__(
-        self,
-        index_dir: str | Path,
-        search_config: SearchConfig | None = None,
-        module: BiEncoderModule | None = None,
-        mmap: bool = True,
-        verify: bool = True,
-    ) -> None:
-        search_config = search_config or ExhaustiveMaxSimSearchConfig()
-        if not isinstance(search_config, ExhaustiveMaxSimSearchConfig):
-            raise TypeError(
-                f"ExhaustiveMaxSimSearcher needs an ExhaustiveMaxSimSearchConfig, got {type(search_config).__name__}"
-            )
-        stored = load_arrays(index_dir, self.index_type, EXHAUSTIVE_ARRAYS, mmap=mmap, verify=verify)
+    def open(self, stored: StoredIndex) -> None:
         self.dim = int(stored.facts["dim"])
-        stored.check_module(module, self.dim)
         self.normalize_queries = stored.facts["similarity_function"] == "cosine"
-        self.manifest = stored.manifest
         self.collection = TokenCollection(**stored.arrays)
-        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None

@@ -13,20 +13,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from lir_core.bi_encoder.module import BiEncoderModule
-from lir_core.retrieve.base import SearchConfig, Searcher
+from lir_core.retrieve.base import Searcher
 from lir_core.retrieve.plaid.config import PlaidIndexConfig, PlaidSearchConfig
 from lir_core.retrieve.plaid.maxsim import segment_max
 from lir_core.retrieve.plaid.plaid_index import PlaidIndex
 from lir_core.retrieve.plaid.records import QueryTokens
 from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.ragged import ragged_arange, top_k
-from lir_core.retrieve.sparse.storage import load_arrays
+from lir_core.retrieve.sparse.storage import StoredIndex
 
 PLAID_ARRAYS = (
     "centroids", "bucket_cutoffs", "bucket_weights", "codes", "residuals", "token_norms", "doc_offsets", "doc_ids",
@@ -35,42 +32,17 @@ PLAID_ARRAYS = (
 
 
 class PlaidSearcher(Searcher):
-    """Approximate MaxSim top-k search of a PLAID index.
-
-    Args:
-        index_dir: The index folder.
-        search_config: A ``PlaidSearchConfig`` (None: defaults); ``k`` comes with each call.
-        module: The query encoder; when given it must encode like the index's encoder.
-        mmap: Memory-map the index arrays.
-        verify: Check the files' checksums when opening.
-
-    Raises:
-        FileNotFoundError: If the folder has no manifest or lacks a listed file.
-        ValueError: If the folder holds another index type, a file is corrupt (named), or the
-            module does not match the index.
-        TypeError: If ``search_config`` is not a ``PlaidSearchConfig``.
-    """
+    """Approximate MaxSim top-k search of a PLAID index (arguments: see :class:`Searcher`;
+    ``search_config`` is a ``PlaidSearchConfig``)."""
 
     index_type = PlaidIndexConfig.index_type
     search_config_class = PlaidSearchConfig
+    index_arrays = PLAID_ARRAYS
+    search_config: PlaidSearchConfig
 
-    def __init__(
-        self,
-        index_dir: str | Path,
-        search_config: SearchConfig | None = None,
-        module: BiEncoderModule | None = None,
-        mmap: bool = True,
-        verify: bool = True,
-    ) -> None:
-        search_config = search_config or PlaidSearchConfig()
-        if not isinstance(search_config, PlaidSearchConfig):
-            raise TypeError(f"PlaidSearcher needs a PlaidSearchConfig, got {type(search_config).__name__}")
-        stored = load_arrays(index_dir, self.index_type, PLAID_ARRAYS, mmap=mmap, verify=verify)
-        stored.check_module(module, int(stored.facts["dim"]))
+    def open(self, stored: StoredIndex) -> None:
         self.normalize_queries = stored.facts["similarity_function"] == "cosine"
-        self.manifest = stored.manifest
         self.index = PlaidIndex.from_arrays(stored.arrays, normalize=bool(stored.facts["normalize"]))
-        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from lir_core.bi_encoder.module import BiEncoderModule
-from lir_core.retrieve.base import SearchConfig, Searcher
+from lir_core.retrieve.base import Searcher
 from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.config import SparseIndexConfig, SparseSearchConfig
 from lir_core.retrieve.sparse.indexer import INVERTED_INDEX_ARRAYS
 from lir_core.retrieve.sparse.inverted_index import InvertedIndex
 from lir_core.retrieve.sparse.ragged import top_k
 from lir_core.retrieve.sparse.records import SparseQueries
-from lir_core.retrieve.sparse.storage import load_arrays
+from lir_core.retrieve.sparse.storage import StoredIndex
 
 # Queries scored together are limited so that their score matrix has at most this many
 # entries (8 bytes each).
@@ -23,41 +20,17 @@ SCORE_BLOCK_ELEMENTS = 2**22
 
 
 class SparseSearcher(Searcher):
-    """Term-at-a-time search of a ``SparseIndexConfig`` index.
-
-    Args:
-        index_dir: The index folder.
-        search_config: A ``SparseSearchConfig`` (None: defaults); ``k`` comes with each call.
-        module: The query encoder; when given it must encode like the index's encoder.
-        mmap: Memory-map the posting arrays.
-        verify: Check the files' checksums when opening.
-
-    Raises:
-        FileNotFoundError: If the folder has no manifest or lacks a listed file.
-        ValueError: If the folder holds another index type, a file is corrupt (named), or the
-            module does not match the index.
-        TypeError: If ``search_config`` is not a ``SparseSearchConfig``.
-    """
+    """Term-at-a-time search of a ``SparseIndexConfig`` index (arguments: see :class:`Searcher`;
+    ``search_config`` is a ``SparseSearchConfig``, ``mmap`` maps the posting arrays)."""
 
     index_type = SparseIndexConfig.index_type
     search_config_class = SparseSearchConfig
+    index_arrays = INVERTED_INDEX_ARRAYS
+    dim_fact = "vocab_size"
+    search_config: SparseSearchConfig
 
-    def __init__(
-        self,
-        index_dir: str | Path,
-        search_config: SearchConfig | None = None,
-        module: BiEncoderModule | None = None,
-        mmap: bool = True,
-        verify: bool = True,
-    ) -> None:
-        search_config = search_config or SparseSearchConfig()
-        if not isinstance(search_config, SparseSearchConfig):
-            raise TypeError(f"SparseSearcher needs a SparseSearchConfig, got {type(search_config).__name__}")
-        stored = load_arrays(index_dir, self.index_type, INVERTED_INDEX_ARRAYS, mmap=mmap, verify=verify)
-        stored.check_module(module, int(stored.facts["vocab_size"]))
-        self.manifest = stored.manifest
+    def open(self, stored: StoredIndex) -> None:
         self.index = InvertedIndex(**stored.arrays)
-        self.search_config = search_config
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None

@@ -24,7 +24,7 @@ from lir_core.retrieve.sparse.config import SeismicIndexConfig, SeismicSearchCon
 from lir_core.retrieve.sparse.indexer import resolve_vocab_size
 from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
 from lir_core.retrieve.sparse.shards import open_sparse_shards
-from lir_core.retrieve.sparse.storage import load_arrays, save_arrays
+from lir_core.retrieve.sparse.storage import StoredIndex, save_arrays
 
 SEISMIC_FILE = "seismic.index.seismic"
 _SEISMIC_SUFFIX = ".index.seismic"
@@ -100,11 +100,14 @@ class SeismicSearcher(Searcher):
         verify: Check the files' checksums when opening.
 
     Raises:
-        As ``SparseSearcher``; ImportError without ``pyseismic-lsr``.
+        As :class:`~lir_core.retrieve.base.Searcher`; ImportError without ``pyseismic-lsr``.
     """
 
     index_type = SeismicIndexConfig.index_type
     search_config_class = SeismicSearchConfig
+    index_files = (SEISMIC_FILE,)
+    dim_fact = "vocab_size"
+    search_config: SeismicSearchConfig
 
     def __init__(
         self,
@@ -113,18 +116,14 @@ class SeismicSearcher(Searcher):
         module: BiEncoderModule | None = None,
         verify: bool = True,
     ) -> None:
-        seismic = import_seismic()
-        search_config = search_config or SeismicSearchConfig()
-        if not isinstance(search_config, SeismicSearchConfig):
-            raise TypeError(f"SeismicSearcher needs a SeismicSearchConfig, got {type(search_config).__name__}")
-        stored = load_arrays(index_dir, self.index_type, (), extra_files=(SEISMIC_FILE,), verify=verify)
+        self._seismic = import_seismic()  # before anything else: the package is optional
+        super().__init__(index_dir, search_config, module, verify=verify)
+
+    def open(self, stored: StoredIndex) -> None:
         self.vocab_size = int(stored.facts["vocab_size"])
-        stored.check_module(module, self.vocab_size)
-        self.manifest = stored.manifest
         self.num_docs = int(stored.facts["num_docs"])
-        self.index = seismic.SeismicIndex.load(str(stored.directory / SEISMIC_FILE))
-        self.search_config = search_config
-        self._string_dtype = seismic.get_seismic_string()
+        self.index = self._seismic.SeismicIndex.load(str(stored.directory / SEISMIC_FILE))
+        self._string_dtype = self._seismic.get_seismic_string()
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
