@@ -8,16 +8,11 @@ from typing import Any
 import pyarrow.parquet as pq
 from prefect import task
 
-import lir_core.retrieve.faiss  # noqa: F401  (registers the index families)
-import lir_core.retrieve.plaid  # noqa: F401
-import lir_core.retrieve.sparse  # noqa: F401
-from lir_core.retrieve.base import IndexConfig, indexer_for
+from lir_core.retrieve.base import BM25, IndexConfig, indexer_for
 from lir_core.retrieve.bm25 import Bm25Retriever
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.logs import run_logger
-
-BM25 = "bm25"
 
 
 @task(cache_policy=ArtifactCache(inputs=("source",), output="index_dir", code=("lir_core.retrieve",)))
