@@ -95,16 +95,32 @@ def load_manifest(directory: str | Path) -> Manifest | None:
         return None
 
 
-def is_valid_artifact(directory: str | Path) -> bool:
-    """True if ``directory`` holds a manifest listing at least one file, all intact."""
-    manifest = load_manifest(directory)
-    if manifest is None or not manifest.files:
-        return False
+MISSING = "it does not exist"
+
+
+def artifact_problem(directory: str | Path) -> str | None:
+    """Why ``directory`` is not an intact artifact (missing, incomplete, corrupt), or None if it is one."""
+    directory = Path(directory)
+    if not directory.exists():
+        return MISSING
+    try:
+        manifest = Manifest.load(directory)
+    except ValueError as error:
+        return f"its manifest is unreadable ({error})"
+    if manifest is None:
+        return f"it has no {MANIFEST_NAME} (unfinished, or not written by a task)"
+    if not manifest.files:
+        return f"its {MANIFEST_NAME} lists no files"
     try:
         manifest.verify(directory)
-    except (FileNotFoundError, ValueError):
-        return False
-    return True
+    except (FileNotFoundError, ValueError) as error:
+        return f"corrupt: {error}"
+    return None
+
+
+def is_valid_artifact(directory: str | Path) -> bool:
+    """True if ``directory`` holds a manifest listing at least one file, all intact."""
+    return artifact_problem(directory) is None
 
 
 def parquet_rows(path: Path) -> int:

@@ -10,7 +10,8 @@ Prefect's default policy includes the flow run id, so a new process never reuses
 so any process, with any run id, reuses work whose inputs, settings and code are unchanged.
 Before returning the key it checks the task's output artifact (manifest and checksums);
 when that is missing or corrupt it drops the stored record for the key, so the task runs
-again and its new result is stored under the same key.
+again and its new result is stored under the same key. Why an existing artifact is rebuilt
+(deleted, unfinished, corrupt, stale) goes to the Prefect run log.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from prefect.cache_policies import CachePolicy
 from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 
-from tasks.artifacts import fingerprint, is_valid_artifact
+from tasks.artifacts import MISSING, artifact_problem, fingerprint
+from tasks.logs import run_logger
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,8 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot hash a {type(value).__name__} as a task parameter")
 
 
-def forget(task_ctx: TaskRunContext, key: str) -> None:
-    """Delete the stored record of ``key`` so that the task runs and stores a fresh result."""
+def record_path(task_ctx: TaskRunContext, key: str) -> Path | None:
+    """The file holding the stored record of ``key``, or None for storages other than local files."""
     store = task_ctx.result_store
     storage = store.metadata_storage or store.result_storage
     if storage is None:
@@ -72,9 +74,38 @@ def forget(task_ctx: TaskRunContext, key: str) -> None:
 
         storage = get_default_result_storage()
     if isinstance(storage, LocalFileSystem):  # records are files named by their key
-        (Path(storage.basepath or ".").expanduser().resolve() / key).unlink(missing_ok=True)
-    else:  # other storages: overwrite is not possible from a policy; the run still rebuilds
-        logger.warning("cannot drop cache record %s from %s", key, type(storage).__name__)
+        return Path(storage.basepath or ".").expanduser().resolve() / key
+    return None
+
+
+def forget(task_ctx: TaskRunContext, key: str) -> bool:
+    """Delete the stored record of ``key`` so that the task runs and stores a fresh result;
+    returns whether there was one."""
+    path = record_path(task_ctx, key)
+    if path is None:  # other storages: overwrite is not possible from a policy; the run still rebuilds
+        logger.warning("cannot drop cache record %s: the result storage is not a local folder", key)
+        return False
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def log_rebuild_reason(task_ctx: TaskRunContext, key: str, output: Any, problem: str | None, custom: bool) -> None:
+    """Say in the run log why a task rebuilds an artifact that exists or was cached: deleted,
+    unfinished, corrupt (``problem``), or stale (valid, but no cached result for the current key:
+    its inputs, parameters or code changed). A first build and a cache hit say nothing."""
+    if problem is not None:
+        had_record = forget(task_ctx, key)
+        if problem == MISSING:
+            if had_record:
+                run_logger().warning("rebuilding %s: it was deleted after it was built", output)
+        elif had_record or not custom:  # a custom check cannot tell a first build from a damaged one
+            run_logger().warning("rebuilding %s: %s", output, problem)
+        return
+    path = record_path(task_ctx, key) if not custom else None
+    if path is not None and not path.exists():
+        run_logger().info("rebuilding %s: stale (no cached result for its current inputs, parameters and code; "
+                          "they changed since it was built, or another task cache built it)", output)
 
 
 @dataclass
@@ -105,7 +136,9 @@ class ArtifactCache(CachePolicy):
             "params": {name: value for name, value in inputs.items() if name not in self.inputs},
         }
         key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=_jsonable).encode()).hexdigest()
-        valid = self.is_valid(inputs) if self.is_valid is not None else is_valid_artifact(inputs[self.output])
-        if not valid:
-            forget(task_ctx, key)
+        if self.is_valid is not None:
+            problem = None if self.is_valid(inputs) else "its output is missing or does not match its checksum"
+        else:
+            problem = artifact_problem(inputs[self.output])
+        log_rebuild_reason(task_ctx, key, inputs.get(self.output), problem, custom=self.is_valid is not None)
         return key
