@@ -43,6 +43,9 @@ class MonoT5Model(CrossEncoderModel):
     config_class: ClassVar[type[MonoT5Config]] = MonoT5Config
     config: MonoT5Config
     backbone_auto_class: ClassVar[Any] = AutoModelForSeq2SeqLM
+    # Encoder-decoder only: the checkpoints of other model types here (bi-encoders,
+    # sentence-transformers folders) are encoders, refused with a TypeError naming their type.
+    builds_on_any_backbone: ClassVar[bool] = False
 
     def __init__(self, config: MonoT5Config, backbone: PreTrainedModel) -> None:
         super().__init__(config, backbone)

@@ -25,6 +25,7 @@ from lir_core import (
     DprConfig,
     MonoConfig,
     MonoModel,
+    MonoT5Model,
 )
 
 QUERY = "what is the capital of germany?"
@@ -117,3 +118,9 @@ def test_the_papers_snippet_on_the_shipped_minilm(minilm_path: Path, caplog) -> 
     scores = module.score("What is the capital of Germany?",
                           ["Berlin is the capital of Germany.", "Paris is the capital of France."]).scores
     assert scores.shape == (2,) and torch.isfinite(scores).all()
+
+
+def test_bi_encoders_stay_refused_where_no_new_head_can_help(tiny_backbone, tmp_path: Path) -> None:
+    BiEncoderModule(str(tiny_backbone("bert")), config=DprConfig()).save_pretrained(tmp_path)
+    with pytest.raises(TypeError, match="holds a 'dpr' model .* which MonoT5Model cannot load"):
+        MonoT5Model.from_pretrained(tmp_path)  # an encoder-decoder model on an encoder
