@@ -45,6 +45,7 @@ class Pipeline:
     """The dataset, one shard, a faiss-flat index and a dense run, built by the task bodies."""
 
     def __init__(self, root: Path, model: str) -> None:
+        root.mkdir(parents=True, exist_ok=True)
         dataset = write_dataset(root)
         self.root, self.model = root, model
         self.data = Path(load_dataset.fn(str(dataset.out), docs=str(dataset.docs), queries=str(dataset.queries),
@@ -170,3 +171,41 @@ def test_writer_killed_mid_artifact_leaves_the_previous_one_intact(tmp_path: Pat
     with artifact_dir(out, "slow", {"task": "slow"}) as tmp:  # the rerun publishes normally
         (tmp / "part-0.txt").write_text("new 0")
     assert (out / "part-0.txt").read_text() == "new 0" and is_valid_artifact(out)
+
+
+ENCODER = """
+import sys
+from lir_core.retrieve.shards import ShardSpec
+from tasks.encode_shard import encode_shard
+model, docs, out = sys.argv[1:4]
+for shard_id in range(3):
+    encode_shard.fn(model, docs, out, ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
+"""
+
+
+def test_killed_encoding_resumes_with_finished_shards_kept(tmp_path: Path, tiny_backbone: Callable[..., Path]) -> None:
+    """``kill -9`` between shards: a rerun keeps the finished shards (untouched) and encodes the
+    rest, and the shards equal those of an uninterrupted run."""
+    clean = Pipeline(tmp_path / "clean", str(tiny_backbone("bert")))
+    docs, model = str(clean.data / "docs.parquet"), clean.model
+    reference, shards = tmp_path / "reference", tmp_path / "shards"
+    for shard_id in range(3):
+        encode_shard.fn(model, docs, str(reference), ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
+    process = subprocess.Popen([sys.executable, "-c", ENCODER, model, docs, str(shards)], cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "LIR_TEST_ENCODE_DELAY": "3"})
+    try:
+        deadline = time.monotonic() + 300
+        while not (shards / "shard-00000.json").exists():
+            assert process.poll() is None and time.monotonic() < deadline, "no shard finished before the kill"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    finished = {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-*") if not p.name.startswith(".")}
+    assert sorted(finished) == ["shard-00000.json", "shard-00000.parquet"]
+    for shard_id in range(3):  # the rerun
+        encode_shard.fn(model, docs, str(shards), ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
+    assert {name: (shards / name).stat().st_mtime_ns for name in finished} == finished, "finished shards were redone"
+    assert {name: digest for name, digest in digests(shards).items() if not name.startswith(".")} == digests(reference)
