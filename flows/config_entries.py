@@ -151,3 +151,36 @@ def search_config(index_type: str, config: Mapping[str, Any], k: int) -> Any:
     from lir_core.retrieve.base import search_config_class
 
     return build(search_config_class(index_type), config, k=k)
+
+
+def loss(spec: str | Mapping[str, Any]) -> Any:
+    """Check a training loss (``"RankNet"`` or ``{class: KLDivergence, teacher_scale: 10,
+    schedule: {...}}``) as the fine-tune task builds it (``tasks.fine_tune.loss_function``), with
+    strict types for its arguments and its schedule, and return the loss.
+
+    Raises:
+        ValidationError: Naming the field (``class`` for an unknown loss).
+    """
+    import lir_core.loss
+    from tasks.fine_tune import loss_function
+
+    settings = {"class": spec} if isinstance(spec, str) else dict(spec)
+    failure: Exception | None = None
+    try:
+        built = loss_function(settings)
+    except ValueError as error:
+        if str(error).startswith("unknown loss"):
+            raise config_error(("class",), str(error), settings.get("class")) from None
+        raise config_error((), str(error), settings) from None
+    except TypeError as error:  # an argument the loss does not take, or lacks: named by the field check
+        built, failure = None, error
+    check_fields(getattr(lir_core.loss, settings["class"]),
+                 {k: v for k, v in settings.items() if k not in ("class", "schedule")})
+    if isinstance(settings.get("schedule"), Mapping):
+        try:
+            check_fields(lir_core.loss.WeightSchedule, settings["schedule"])
+        except ValidationError as error:
+            raise ValidationError.from_exception_data("config", located(error, ("schedule",))) from None
+    if failure is not None:
+        raise config_error((), str(failure), settings)
+    return built

@@ -131,6 +131,19 @@ class TrainParams(_Strict):
     validate_every: int | None = Field(None, ge=1)
     patience: int | None = Field(None, ge=1)
 
+    @field_validator("losses")
+    @classmethod
+    def _typed_losses(cls, losses: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
+        errors: list[InitErrorDetails] = []
+        for position, spec in enumerate(losses):
+            try:
+                config_entries.loss(spec)
+            except ValidationError as error:
+                errors += config_entries.located(error, (position,))
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return losses
+
 
 class FineTuneParams(_Strict):
     """Fine-tune ``base`` (a key of ``models``); the result is usable as a model under this entry's key.

@@ -1,5 +1,5 @@
 """Every ``config:`` of a params file is parsed into its ``lir_core`` class at load: an unknown
-field, a wrong type or an unknown class is exit 2 naming the dotted path, from every flow's
+field, a wrong type or an unknown class is exit 2 naming the dotted path (training losses too), from every flow's
 command line and from ``python -m flows.plan``, before any stage runs. One registry finds every
 class by its short name."""
 
@@ -48,6 +48,12 @@ BAD_CONFIGS = [
      "DprConfig is not a CrossEncoderConfig"),
     ("fine_tune.minilm-cross.config.query_length=0", "fine_tune.minilm-cross.config",
      "query_length and doc_length must be >= 1"),
+    ("fine_tune.minilm-ft.train.losses=[{class: LocalizedContrastiveEstimaton}]",
+     "fine_tune.minilm-ft.train.losses.0.class", "unknown loss 'LocalizedContrastiveEstimaton'"),
+    ("fine_tune.minilm-ft.train.losses=[RankNet, {class: KLDivergence, teacher_scal: 10}]",
+     "fine_tune.minilm-ft.train.losses.1.teacher_scal", "Extra inputs are not permitted"),
+    ("fine_tune.minilm-ft.train.losses=[{class: KLDivergence, schedule: {weight: 1, shap: linear}}]",
+     "fine_tune.minilm-ft.train.losses.0.schedule.shap", "Extra inputs are not permitted"),
     # index
     ("index.minilm.config.index_typo=3", "index.minilm.config.index_typo", "Extra inputs are not permitted"),
     ("index.minilm.config.index_type=faiss-typo", "index.minilm.config.index_type", "Unknown index type 'faiss-typo'"),

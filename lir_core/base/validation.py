@@ -39,7 +39,7 @@ class ValidationRun:
         """
         values = scores.detach().float().cpu().tolist()
         position = 0
-        for query_id, doc_ids, qrels in zip(batch.query_ids, batch.doc_ids, batch.qrels or [None] * len(doc_ids)):
+        for query_id, doc_ids, qrels in zip(batch.query_ids, batch.doc_ids, batch.qrels or [None] * len(batch.query_ids)):
             if qrels is None:
                 raise ValueError(f"validation query {query_id!r} has no qrels: validate on a RunDataset with qrels")
             ranking = self.run.setdefault(query_id, {})
