@@ -90,7 +90,8 @@ def flip_byte(path: Path) -> None:
 
 
 def largest_file(folder: Path) -> Path:
-    return max((p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"), key=lambda p: p.stat().st_size)
+    files = [p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"]
+    return max(files, key=lambda p: p.stat().st_size)
 
 
 # (artifact, what is damaged, how, the reason the cache policy gives)
