@@ -14,17 +14,14 @@ callbacks run in a single process (one device).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lightning as L
-import pyarrow as pa
 import torch
 from lightning.pytorch.callbacks import Callback
 
@@ -37,15 +34,7 @@ from lir_core.evaluate import evaluate_run, write_per_query
 from lir_core.retrieve.base import IndexConfig, SearchConfig, Searcher, SearchResult, indexer_for
 from lir_core.retrieve.runs import RunFiles, write_run
 from lir_core.retrieve.search import Retriever
-from lir_core.retrieve.shards import (
-    docs_digest,
-    embedding_kind,
-    embedding_table,
-    shard_is_valid,
-    shard_producer,
-    write_shard,
-    write_shard_manifest,
-)
+from lir_core.retrieve.shards import ShardStream, embedding_kind, embedding_table, shard_producer
 
 logger = logging.getLogger(__name__)
 
@@ -56,47 +45,25 @@ def _single_process(trainer: L.Trainer, callback: Callback) -> None:
 
 
 # --------------------------------------------------------------------------- indexing
-@dataclass
-class _ShardCounter:
-    """Assigns whole batches to shards: a shard is closed once it holds ``shard_size`` rows."""
-
-    shard_size: int
-    shard_id: int = -1
-    rows: int = 0
-
-    def assign(self, num_rows: int) -> int:
-        if self.shard_id < 0 or self.rows >= self.shard_size:
-            self.shard_id += 1
-            self.rows = 0
-        self.rows += num_rows
-        return self.shard_id
-
-    @property
-    def num_shards(self) -> int:
-        return self.shard_id + 1
-
-
-@dataclass
-class _ShardBuffer:
-    """Encoded rows of the shard being filled."""
-
-    shard_id: int
-    tables: list[pa.Table] = field(default_factory=list)
-    digest: Any = field(default_factory=hashlib.sha256)
+def _batch_texts(batch: IndexBatch) -> tuple[list[str], list[str]]:
+    return batch.doc_ids, batch.docs
 
 
 class IndexCallback(Callback):
     """Writes document embeddings to shards during the test loop, then builds an index.
 
-    Shards are whole batches of about ``shard_size`` documents, each written atomically
-    with its sidecar (see :mod:`lir_core.retrieve.shards`). Through
-    ``LightningIRTrainer.index`` indexing resumes: batches of shards that are already
-    finished (same documents, same encoder, intact) are not encoded again.
+    The shards, their sidecars and the resume test are those of the library's
+    :func:`~lir_core.retrieve.shards.encode_collection` and of the workflow's
+    ``encode_shard`` task (see :class:`~lir_core.retrieve.shards.ShardStream`): shard ``k``
+    holds documents ``[k * shard_size, (k + 1) * shard_size)``, whatever the batch size. Through
+    ``LightningIRTrainer.index`` indexing resumes: batches whose shards are already finished
+    (same documents, same encoder, intact), by this callback or by the workflow's tasks, are
+    not encoded again; and the workflow resumes a folder this callback left unfinished.
 
     Args:
         index_dir: Folder of the index (and, by default, of the shards).
         index_config: Which index to build, e.g. ``FaissFlatIndexConfig()``.
-        shard_size: Documents per shard (rounded up to whole batches).
+        shard_size: Documents per shard.
         shards_dir: Folder of the shards; default ``index_dir / "shards"``. Keeping the
             shards lets other index types be built without encoding again.
 
@@ -119,14 +86,7 @@ class IndexCallback(Callback):
         self.index_config = index_config
         self.shard_size = shard_size
         self.shards_dir = Path(shards_dir) if shards_dir is not None else self.index_dir / "shards"
-        self._reset()
-
-    def _reset(self) -> None:
-        self._counter = _ShardCounter(self.shard_size)
-        self._resuming = False
-        self._pending: deque[int] = deque()
-        self._buffer: _ShardBuffer | None = None
-        self._producer: dict[str, Any] = {}
+        self._stream: ShardStream[IndexBatch] | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         """Check the module and world size and fingerprint the encoder (test stage only).
@@ -140,43 +100,22 @@ class IndexCallback(Callback):
         if not isinstance(pl_module, BiEncoderModule):
             raise TypeError(f"IndexCallback needs a BiEncoderModule, got {type(pl_module).__name__}")
         _single_process(trainer, self)
-        self._reset()
-        self._producer = shard_producer(pl_module)
+        self._stream = ShardStream(self.shards_dir, self.shard_size, shard_producer(pl_module), _batch_texts)
 
     def skip_finished(self, batches: Iterable[IndexBatch]) -> Iterator[IndexBatch]:
-        """Yield only the batches of shards that still need encoding.
+        """Yield only the batches that hold documents of shards still to encode.
 
-        Batches are held until their shard is complete, so that its documents can be
-        compared with the finished shard's sidecar; ``LightningIRTrainer.index`` wraps the
-        test dataloader with this.
+        Batches are held until their shards are complete, so that their documents can be
+        compared with the finished shards' sidecars
+        (:meth:`~lir_core.retrieve.shards.ShardStream.pending`); ``LightningIRTrainer.index``
+        wraps the test dataloader with this.
 
         Raises:
             TypeError: If a batch is not an ``IndexBatch``.
         """
-        self._resuming = True
-        held: list[IndexBatch] = []
-        held_shard = -1
-        digest = hashlib.sha256()
-        for batch in batches:
-            if not isinstance(batch, IndexBatch):
-                raise TypeError(f"indexing needs document batches (IndexBatch), got {type(batch).__name__}")
-            shard_id = self._counter.assign(len(batch.doc_ids))
-            if held and shard_id != held_shard:
-                yield from self._release(held_shard, held, digest.hexdigest())
-                held, digest = [], hashlib.sha256()
-            held_shard = shard_id
-            held.append(batch)
-            docs_digest(batch.doc_ids, batch.docs, digest)
-        if held:
-            yield from self._release(held_shard, held, digest.hexdigest())
-
-    def _release(self, shard_id: int, batches: list[IndexBatch], digest: str) -> Iterator[IndexBatch]:
-        if shard_is_valid(self.shards_dir, shard_id, self._producer, digest):
-            logger.info("shard %d is finished; skipping its %d batches", shard_id, len(batches))
-            return
-        for batch in batches:
-            self._pending.append(shard_id)
-            yield batch
+        if self._stream is None:
+            raise RuntimeError("IndexCallback.skip_finished runs inside the test loop (see LightningIRTrainer.index)")
+        yield from self._stream.pending(_index_batches(batches))
 
     def on_test_batch_end(
         self,
@@ -187,30 +126,16 @@ class IndexCallback(Callback):
         batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
-        """Add the batch's document embeddings to the current shard; write shards as they fill."""
+        """Add the batch's document embeddings to the shards; write shards as they fill."""
         if not isinstance(batch, IndexBatch):
             return
         if dataloader_idx > 0:
             raise ValueError("IndexCallback indexes one document dataset; give each collection its own index")
         if not isinstance(outputs, BiEncoderEmbedding):
             raise TypeError(f"IndexCallback expects document embeddings from test_step, got {type(outputs).__name__}")
-        shard_id = self._pending.popleft() if self._resuming else self._counter.assign(len(batch.doc_ids))
-        if self._buffer is not None and self._buffer.shard_id != shard_id:
-            self._flush()
-        if self._buffer is None:
-            self._buffer = _ShardBuffer(shard_id)
+        assert self._stream is not None  # set up for the test stage
         config = pl_module.config
-        self._buffer.tables.append(embedding_table(batch.doc_ids, outputs, embedding_kind(config), config))
-        docs_digest(batch.doc_ids, batch.docs, self._buffer.digest)
-
-    def _flush(self) -> None:
-        if self._buffer is None:
-            return
-        buffer, self._buffer = self._buffer, None
-        info = write_shard(
-            self.shards_dir, buffer.shard_id, pa.concat_tables(buffer.tables), buffer.digest.hexdigest(), self._producer
-        )
-        logger.info("wrote %s (%d documents)", self.shards_dir / info.file, info.rows)
+        self._stream.add(batch, embedding_table(batch.doc_ids, outputs, embedding_kind(config), config))
 
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Write the last shard and the shard manifest, then build the index.
@@ -218,11 +143,18 @@ class IndexCallback(Callback):
         Raises:
             ValueError: If no documents were seen.
         """
-        self._flush()
-        if self._counter.num_shards == 0:
+        assert self._stream is not None  # set up for the test stage
+        if self._stream.num_docs == 0:
             raise ValueError("IndexCallback saw no documents to index")
-        write_shard_manifest(self.shards_dir, range(self._counter.num_shards))
+        self._stream.finish()
         indexer_for(self.index_config).build(self.shards_dir, self.index_dir, self.index_config)
+
+
+def _index_batches(batches: Iterable[Any]) -> Iterator[IndexBatch]:
+    for batch in batches:
+        if not isinstance(batch, IndexBatch):
+            raise TypeError(f"indexing needs document batches (IndexBatch), got {type(batch).__name__}")
+        yield batch
 
 
 # --------------------------------------------------------------------------- runs

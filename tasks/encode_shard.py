@@ -1,8 +1,12 @@
-"""Task: encode documents ``[start, stop)`` of a collection into one shard (Parquet + sidecar)."""
+"""Task: encode documents ``[start, stop)`` of a collection into one shard (Parquet + sidecar).
+
+The shard plan, sidecars and resume test are the library's (:mod:`lir_core.retrieve.shards`),
+the same as ``IndexCallback``'s: a shard folder started by ``lir index`` is resumed here, and
+the other way round.
+"""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,10 +15,9 @@ from typing import Any
 import pyarrow.parquet as pq
 from prefect import task
 
-from lir_core.artifacts import sha256_file
 from lir_core.data.samples import DocSample
 from lir_core.retrieve.shards import (
-    ShardInfo, ShardSpec, docs_digest, encode_shard as encode, shard_is_valid, write_shard_manifest,
+    ShardInfo, ShardSpec, docs_digest, encode_shard as encode, shard_is_intact, shard_is_valid, write_shard_manifest,
 )
 from tasks.artifacts import load_manifest
 from tasks.caching import ArtifactCache
@@ -22,15 +25,11 @@ from tasks.logs import run_logger
 from tasks.models import load_module, producer_of
 
 MODEL_CODE = ("lir_core.base", "lir_core.bi_encoder", "lir_core.models")
-# Test hook: seconds to wait before encoding each shard, so a test can kill a run mid-way.
-DELAY_ENV = "LIR_TEST_ENCODE_DELAY"
 
 
 def shard_done(params: Mapping[str, Any]) -> bool:
     """The shard's sidecar exists and its Parquet file matches the recorded checksum."""
-    info = ShardInfo.read(params["out_dir"], params["shard"].shard_id)
-    path = Path(params["out_dir"]) / params["shard"].file
-    return info is not None and path.is_file() and sha256_file(path) == info.sha256
+    return shard_is_intact(params["out_dir"], params["shard"].shard_id)
 
 
 def read_docs(docs: str, start: int, stop: int) -> list[DocSample]:
@@ -63,7 +62,6 @@ def encode_shard(model: str, docs: str, out_dir: str, shard: ShardSpec, batch_si
     if shard_is_valid(out_dir, shard.shard_id, producer_of(module), digest):
         logger.info("shard %d is up to date", shard.shard_id)
         return str(Path(out_dir) / shard.file)
-    time.sleep(float(os.environ.get(DELAY_ENV, "0")))
     started = time.perf_counter()
     with lock:
         info = encode(module, part, out_dir, shard.shard_id, batch_size)

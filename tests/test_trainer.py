@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,7 @@ from lir_core.data.doc_dataset import DocDataset
 from lir_core.data.query_dataset import QueryDataset
 from lir_core.data.samples import DocSample, IndexBatch, QuerySample, RankBatch, RankSample, SearchBatch
 from lir_core.evaluate import evaluate_run
-from lir_core.retrieve import FaissFlatIndexConfig, FaissSearchConfig, ShardSet, encode_collection, search
+from lir_core.retrieve import FaissFlatIndexConfig, FaissSearchConfig, ShardSet, encode_collection, plan_shards, search
 from lir_core.trainer import LightningIRTrainer
 
 WORDS = (
@@ -132,6 +133,27 @@ def test_indexing_resumes_from_finished_shards(module, encoded_docs, tmp_path) -
     changed = [*DOCS[:35], DocSample("new", "a new document"), *DOCS[36:]]
     trainer.index(module, dataloaders=DataLoader(changed, batch_size=8, collate_fn=collate_docs))
     assert encoded_docs == [d.doc_id for d in changed[32:]]
+
+
+def test_shards_follow_the_shard_plan_whatever_the_batch_size(module, encoded_docs, tmp_path) -> None:
+    """Shards hold the documents of ``plan_shards`` (as the workflow's tasks write them) although
+    batches of 4 straddle shards of 10; a deleted shard is re-encoded from the batches that hold its
+    documents, byte-identical to the first run, and the other shards are left alone."""
+    loader = DataLoader(DOCS, batch_size=4, collate_fn=collate_docs)
+    trainer = LightningIRTrainer(callbacks=[IndexCallback(tmp_path / "index", FaissFlatIndexConfig(), shard_size=10)])
+    trainer.index(module, dataloaders=loader)
+    shards = tmp_path / "index" / "shards"
+    assert [shard.doc_ids for shard in ShardSet.load(shards).iter_batches()] == [
+        [d.doc_id for d in DOCS[spec.start : spec.stop]] for spec in plan_shards(len(DOCS), 10)
+    ]
+    before = hashlib.sha256((shards / "shard-00001.parquet").read_bytes()).hexdigest()
+    others = {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-*") if not p.name.startswith("shard-00001")}
+    (shards / "shard-00001.parquet").unlink()
+    encoded_docs.clear()
+    trainer.index(module, dataloaders=loader)
+    assert encoded_docs == [d.doc_id for d in DOCS[8:20]]  # batches [8, 12), [12, 16), [16, 20)
+    assert hashlib.sha256((shards / "shard-00001.parquet").read_bytes()).hexdigest() == before
+    assert {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-*") if p.name in others} == others
 
 
 def test_plain_test_loop_indexes_without_resuming(module, encoded_docs, tmp_path) -> None:

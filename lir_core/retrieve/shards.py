@@ -8,6 +8,12 @@ never leaves a half-written file that counts. Per-shard sidecars let independent
 (Dask, Ray, Prefect tasks) encode shards in parallel without racing on one manifest; the
 manifest is written once, from the sidecars, when every shard is done.
 
+Every writer cuts a collection the same way (:func:`plan_shards`: shard ``k`` holds documents
+``[k * shard_size, (k + 1) * shard_size)``) and takes a shard as finished by the same test
+(:func:`shard_is_valid`), so a shard folder started by one writer is resumed by any other:
+:func:`encode_collection` and the workflow's ``encode_shard`` task encode planned ranges,
+``IndexCallback`` streams a dataloader's batches through :class:`ShardStream`.
+
 Schemas (one row per document):
 
 - dense single-vector: ``doc_id: string, vector: fixed_size_list<float32>[dim]``
@@ -23,10 +29,11 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +57,8 @@ SHARDS_KIND_SUFFIX = "-shards"
 # path is recorded but not compared: the weights' checksum identifies the model, wherever
 # it was loaded from.
 _COMPARED_FIELDS = ("model_type", "config_hash", "weights_sha256", "embedding_kind", "dim", "similarity_function")
+# ... and for shards, also the precision the documents were encoded at.
+_PRODUCER_FIELDS = (*_COMPARED_FIELDS, "precision")
 
 
 # --------------------------------------------------------------------------- planning
@@ -79,6 +88,9 @@ def sidecar_file_name(shard_id: int) -> str:
 
 def plan_shards(num_docs: int, shard_size: int) -> list[ShardSpec]:
     """Split ``num_docs`` documents into consecutive shards of ``shard_size`` (the last may be smaller).
+
+    The one shard plan of every writer: shard ``k`` holds documents ``[k * shard_size,
+    (k + 1) * shard_size)`` (:class:`ShardStream` cuts a stream of batches at the same places).
 
     Raises:
         ValueError: If ``num_docs < 1`` or ``shard_size < 1``.
@@ -156,6 +168,13 @@ def encoder_fingerprint(module: BiEncoderModule) -> dict[str, Any]:
 def shard_producer(module: BiEncoderModule) -> dict[str, Any]:
     """The producer recorded for shards: the encoder fingerprint plus the inference precision."""
     return {**encoder_fingerprint(module), "precision": module.inference_precision}
+
+
+def same_producer(recorded: Mapping[str, Any], producer: Mapping[str, Any]) -> bool:
+    """Whether two shard producers encode documents alike: every fact but the model's path
+    (the same weights loaded from another path, e.g. relative in a ``lir index`` config and
+    absolute in a params file, produce the same vectors)."""
+    return all(recorded.get(name) == producer.get(name) for name in _PRODUCER_FIELDS)
 
 
 def check_encoder(recorded: Mapping[str, Any], module: BiEncoderModule, artifact: str | Path) -> None:
@@ -271,14 +290,22 @@ def write_shard(
     return info
 
 
+def shard_is_intact(out_dir: str | Path, shard_id: int) -> bool:
+    """True if the shard is finished (it has a sidecar) and its file matches the recorded checksum."""
+    info = ShardInfo.read(out_dir, shard_id)
+    path = Path(out_dir) / shard_file_name(shard_id)
+    return info is not None and path.is_file() and sha256_file(path) == info.sha256
+
+
 def shard_is_valid(out_dir: str | Path, shard_id: int, producer: Mapping[str, Any], input_sha256: str) -> bool:
-    """True if the shard is finished, intact, encodes these documents and came from this producer."""
+    """True if the shard is finished, intact, encodes these documents and came from this producer
+    (:func:`same_producer`); the test by which every writer resumes."""
     info = ShardInfo.read(out_dir, shard_id)
     path = Path(out_dir) / shard_file_name(shard_id)
     if info is None or not path.is_file():
         return False
     reasons = []
-    if info.producer != dict(producer):
+    if not same_producer(info.producer, producer):
         reasons.append("a different encoder or precision produced it")
     if info.input_sha256 != input_sha256:
         reasons.append("it encodes other documents")
@@ -326,7 +353,7 @@ def write_shard_manifest(out_dir: str | Path, shard_ids: Sequence[int]) -> Manif
         if info is None:
             raise FileNotFoundError(f"{out_dir / sidecar_file_name(shard_id)}: shard {shard_id} is not finished")
         infos.append(info)
-    producers = {json.dumps(info.producer, sort_keys=True) for info in infos}
+    producers = {json.dumps([info.producer.get(name) for name in _PRODUCER_FIELDS]) for info in infos}
     if len(producers) != 1:
         raise ValueError(f"{out_dir}: shards were produced by {len(producers)} different encoders")
     producer = infos[0].producer
@@ -371,6 +398,151 @@ def encode_collection(
         ensure_shard(module, [docs[i] for i in range(spec.start, spec.stop)], out_dir, spec.shard_id, batch_size)
     write_shard_manifest(out_dir, [spec.shard_id for spec in specs])
     return ShardSet.load(out_dir, verify=False)
+
+
+BatchT = TypeVar("BatchT")
+
+
+@dataclass
+class _ShardBuffer:
+    """Encoded rows of a shard being filled, in collection order."""
+
+    shard_id: int
+    rows: int = 0
+    tables: list[pa.Table] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+
+class ShardStream(Generic[BatchT]):
+    """Writes a stream of encoded batches, in collection order, as the shards of :func:`plan_shards`.
+
+    For writers that see a collection as batches of unknown number (a dataloader in
+    Lightning's test loop): the shards, sidecars and resume test are those of
+    :func:`encode_collection` and the workflow's ``encode_shard`` task, so a folder started
+    by one of them is resumed by the others and the other way round. A batch that spans a
+    shard boundary is split between the two shards.
+
+    To resume, pass the batches through :meth:`pending` before encoding them: it holds them
+    until every shard they touch is complete, drops those whose shards are all finished
+    (:func:`shard_is_valid`) and yields the others whole, so they encode exactly as in a
+    fresh run; :meth:`add` then keeps only the rows of unfinished shards. Without
+    :meth:`pending` every shard is written.
+
+    Args:
+        out_dir: The shard folder.
+        shard_size: Documents per shard (the last may hold fewer).
+        producer: :func:`shard_producer` of the encoding module.
+        texts: ``texts(batch) -> (doc_ids, docs)`` of a batch.
+    """
+
+    def __init__(
+        self,
+        out_dir: str | Path,
+        shard_size: int,
+        producer: Mapping[str, Any],
+        texts: Callable[[BatchT], tuple[Sequence[str], Sequence[str]]],
+    ) -> None:
+        if shard_size < 1:
+            raise ValueError(f"shard_size must be >= 1, got {shard_size}")
+        self.out_dir = Path(out_dir)
+        self.shard_size = shard_size
+        self.producer = dict(producer)
+        self.texts = texts
+        self.num_docs = 0  # documents seen so far
+        self._resuming = False
+        self._positions: deque[int] = deque()  # first document of each batch yielded by pending()
+        self._finished: set[int] = set()  # shards found finished by pending()
+        self._buffers: dict[int, _ShardBuffer] = {}
+
+    def _pieces(self, start: int, count: int) -> Iterator[tuple[int, int, int]]:
+        """``(shard_id, first, stop)`` of the rows ``[first, stop)`` of a batch of ``count``
+        documents starting at document ``start`` that belong to each shard."""
+        position = start
+        while position < start + count:
+            shard_id = position // self.shard_size
+            stop = min((shard_id + 1) * self.shard_size, start + count)
+            yield shard_id, position - start, stop - start
+            position = stop
+
+    def pending(self, batches: Iterable[BatchT]) -> Iterator[BatchT]:
+        """Yield the batches that hold documents of shards still to encode (see the class)."""
+        self._resuming, self._positions, self._finished, self.num_docs = True, deque(), set(), 0
+        held: deque[tuple[int, int, BatchT]] = deque()  # (first document, last shard, batch)
+        digest, decided = hashlib.sha256(), 0  # shards [0, decided) are complete
+        for batch in batches:
+            doc_ids, docs = self.texts(batch)
+            if len(doc_ids) == 0:
+                continue
+            start = self.num_docs
+            for shard_id, first, stop in self._pieces(start, len(doc_ids)):
+                docs_digest(doc_ids[first:stop], docs[first:stop], digest)
+                if start + stop == (shard_id + 1) * self.shard_size:
+                    self._decide(shard_id, digest.hexdigest())
+                    digest, decided = hashlib.sha256(), shard_id + 1
+            self.num_docs += len(doc_ids)
+            held.append((start, (self.num_docs - 1) // self.shard_size, batch))
+            yield from self._release(held, decided)
+        if self.num_docs % self.shard_size:
+            self._decide(self.num_docs // self.shard_size, digest.hexdigest())
+        yield from self._release(held, self.num_shards)
+
+    def _decide(self, shard_id: int, input_sha256: str) -> None:
+        if shard_is_valid(self.out_dir, shard_id, self.producer, input_sha256):
+            logger.info("%s is finished; its documents are not encoded again", self.out_dir / shard_file_name(shard_id))
+            self._finished.add(shard_id)
+
+    def _release(self, held: deque[tuple[int, int, BatchT]], decided: int) -> Iterator[BatchT]:
+        while held and held[0][1] < decided:
+            start, last, batch = held.popleft()
+            if all(shard_id in self._finished for shard_id in range(start // self.shard_size, last + 1)):
+                continue
+            self._positions.append(start)
+            yield batch
+
+    def add(self, batch: BatchT, table: pa.Table) -> None:
+        """Add the encoded rows of the next batch (:func:`embedding_table`); write shards as they fill.
+
+        Raises:
+            ValueError: If the table's rows do not match the batch's documents.
+        """
+        doc_ids, docs = self.texts(batch)
+        if table.num_rows != len(doc_ids):
+            raise ValueError(f"{table.num_rows} encoded rows for a batch of {len(doc_ids)} documents")
+        if self._resuming:
+            start = self._positions.popleft()
+        else:
+            start, self.num_docs = self.num_docs, self.num_docs + len(doc_ids)
+        for shard_id, first, stop in self._pieces(start, len(doc_ids)):
+            if shard_id in self._finished:
+                continue
+            buffer = self._buffers.setdefault(shard_id, _ShardBuffer(shard_id))
+            buffer.tables.append(table.slice(first, stop - first))
+            docs_digest(doc_ids[first:stop], docs[first:stop], buffer.digest)
+            buffer.rows += stop - first
+            if buffer.rows == self.shard_size:
+                self._write(self._buffers.pop(shard_id))
+
+    def _write(self, buffer: _ShardBuffer) -> None:
+        table = pa.concat_tables(buffer.tables)
+        info = write_shard(self.out_dir, buffer.shard_id, table, buffer.digest.hexdigest(), self.producer)
+        logger.info("wrote %s (%d documents)", self.out_dir / info.file, info.rows)
+
+    @property
+    def num_shards(self) -> int:
+        """Shards of the documents seen so far."""
+        return -(-self.num_docs // self.shard_size)
+
+    def finish(self) -> Manifest:
+        """Write the last (partial) shard and the folder's ``manifest.json``.
+
+        Raises:
+            ValueError: If no documents were seen.
+        """
+        for shard_id in sorted(self._buffers):
+            self._write(self._buffers.pop(shard_id))
+        if self.num_docs == 0:
+            raise ValueError("no documents to write to shards")
+        return write_shard_manifest(self.out_dir, range(self.num_shards))
 
 
 # --------------------------------------------------------------------------- reading

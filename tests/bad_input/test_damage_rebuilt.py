@@ -174,13 +174,19 @@ def test_writer_killed_mid_artifact_leaves_the_previous_one_intact(tmp_path: Pat
     assert (out / "part-0.txt").read_text() == "new 0" and is_valid_artifact(out)
 
 
+# Encodes three shards, each after a 3 s wait (a slowed-down encoder, so that the test can kill it between shards).
 ENCODER = """
-import sys
+import sys, time
+import tasks.encode_shard as task_module
 from lir_core.retrieve.shards import ShardSpec
-from tasks.encode_shard import encode_shard
+encode = task_module.encode
+def slow_encode(*args, **kwargs):
+    time.sleep(3)
+    return encode(*args, **kwargs)
+task_module.encode = slow_encode
 model, docs, out = sys.argv[1:4]
 for shard_id in range(3):
-    encode_shard.fn(model, docs, out, ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
+    task_module.encode_shard.fn(model, docs, out, ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
 """
 
 
@@ -193,7 +199,7 @@ def test_killed_encoding_resumes_with_finished_shards_kept(tmp_path: Path, tiny_
     for shard_id in range(3):
         encode_shard.fn(model, docs, str(reference), ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
     process = subprocess.Popen([sys.executable, "-c", ENCODER, model, docs, str(shards)], cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT), "LIR_TEST_ENCODE_DELAY": "3"})
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 300
         while not (shards / "shard-00000.json").exists():

@@ -23,6 +23,7 @@ from flow_helpers import ROOT, ZERO_SHOT_ONLY, run_flow
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 NUM_SHARDS = 8  # 48 docs, shard_size 6
+SLOW_ENCODING = Path(__file__).with_name("slow_encoding.py")
 # Only the zero-shot dense index, in shards of 6, so that every shard the flow encodes is one of NUM_SHARDS.
 RESUME_PARAMS = {**ZERO_SHOT_ONLY, "index.minilm.shard_size": 6}
 
@@ -39,8 +40,9 @@ def test_killed_index_flow_resumes_with_missing_shards_only(write_params: Callab
     params = write_params("resume", **RESUME_PARAMS, **{"runner.workers": 1})
     shards = tmp_path / "artifacts" / "shards" / "minilm"
     load_dataset_flow(params_file=str(params))
-    command = [sys.executable, "-m", "flows.index", "--params", str(params)]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "LIR_TEST_ENCODE_DELAY": "2"},
+    # `python -m flows.index`, each shard's encoding delayed by 2 s (tests/flows/slow_encoding.py)
+    command = [sys.executable, str(SLOW_ENCODING), "2", "flows.index", "--params", str(params)]
+    process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 240

@@ -223,3 +223,18 @@ def test_parallel_workers_encode_shards_then_one_manifest(bi_encoder, small_docs
     assert counted_encodes == [2, 1, 0] and info.rows == 25
     with pytest.raises(FileNotFoundError, match="shard-00003.json"):
         shards_module.write_shard_manifest(tmp_path, [0, 3])
+
+
+def test_the_model_path_does_not_make_shards_stale(bi_encoder, small_docs, tmp_path, counted_encodes) -> None:
+    """The same weights loaded from another path (relative in a ``lir index`` config, absolute in a
+    params file) encode alike: their shards are kept, and listed in one manifest."""
+    module = bi_encoder()
+    encode_collection(module, small_docs, tmp_path, shard_size=20)
+    sidecar = tmp_path / "shard-00001.json"
+    info = json.loads(sidecar.read_text())
+    info["producer"]["model"] = "models/elsewhere"
+    sidecar.write_text(json.dumps(info))
+    counted_encodes.clear()
+    encode_collection(module, small_docs, tmp_path, shard_size=20)
+    assert counted_encodes == []
+    assert ShardSet.load(tmp_path).num_docs == 60
