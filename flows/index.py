@@ -13,13 +13,15 @@ from prefect.futures import as_completed
 from flows.cli import main
 from flows.common import DEFAULT_PARAMS, artifact_key, require, require_models
 from flows.params import Params, load_params
-from lir_core.retrieve.shards import plan_shards
 from tasks.build_index import BM25, build_index
-from tasks.encode_shard import encode_shard, write_shards_manifest
 
 
 def encode_collection(p: Params, key: str) -> str:
     """Map ``encode_shard`` over the planned shards, reporting progress; returns the shard folder."""
+    # Encoding needs torch and transformers; imported here so that a BM25-only index flow does not.
+    from lir_core.retrieve.shards import plan_shards
+    from tasks.encode_shard import encode_shard, write_shards_manifest
+
     logger, settings = get_run_logger(), p.index[key]
     model = p.model(settings.model)
     specs = plan_shards(pq.ParquetFile(p.docs_file()).metadata.num_rows, settings.shard_size)

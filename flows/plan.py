@@ -23,7 +23,6 @@ DEFAULT_CONFIGS = {"bi-encoder": "BiEncoderConfig", "cross-encoder": "CrossEncod
 def config_class_of(path: str, model_type: str) -> tuple[str, str]:
     """The config class name a checkpoint resolves to (the module's default when the checkpoint
     implies none) and the backbone it loads."""
-    import lir_core.models  # noqa: F401  (registers the hub-id and sentence-transformers resolvers)
     from lir_core.base.checkpoint import resolve_checkpoint
     from tasks.artifacts import resolve_ref
 
@@ -35,7 +34,6 @@ def config_class_of(path: str, model_type: str) -> tuple[str, str]:
 def plan_variant(p: Params) -> dict[str, Any]:
     """The plan of one loaded params (one variant)."""
     from lir_core.retrieve.base import IndexConfig
-    import lir_core.retrieve  # noqa: F401  (registers the index families)
     from tasks.fine_tune import model_config
 
     models = {}

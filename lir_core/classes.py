@@ -86,8 +86,10 @@ class ClassRegistry(Generic[T]):
 
 # Model configs (``LightningIRConfig`` subclasses) by model type and class name.
 MODEL_CONFIGS: ClassRegistry[Any] = ClassRegistry("model type", ("lir_core.models",))
+# The index families: each registers its index configs, indexers and searchers.
+INDEX_FAMILIES = ("lir_core.retrieve.faiss", "lir_core.retrieve.plaid", "lir_core.retrieve.sparse")
 # Index configs (``IndexConfig`` subclasses) by index type and class name.
-INDEX_CONFIGS: ClassRegistry[Any] = ClassRegistry("index type", ("lir_core.retrieve",))
+INDEX_CONFIGS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES)
 # Indexers and searchers by the index type they build or read.
-INDEXERS: ClassRegistry[Any] = ClassRegistry("index type", ("lir_core.retrieve",), by_class_name=False)
-SEARCHERS: ClassRegistry[Any] = ClassRegistry("index type", ("lir_core.retrieve",), by_class_name=False)
+INDEXERS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES, by_class_name=False)
+SEARCHERS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES, by_class_name=False)

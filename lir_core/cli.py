@@ -23,111 +23,55 @@ Unknown keys are errors: jsonargparse names them and the command exits with stat
 ``fit`` always saves the fine-tuned model with ``save_pretrained``: to the folders of the
 configured :class:`~lir_core.checkpointing.SavePretrainedCallback`, or, when there is none,
 to ``<log_dir>/pretrained/last``.
+
+This module is the light half: ``lir --help`` and ``lir data`` run without torch, Lightning or
+transformers; the subcommands build :class:`~lir_core.lightning_cli.LightningIRCLI`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from jsonargparse import set_parsing_settings
-from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, LRSchedulerTypeUnion, ReduceLROnPlateau
-from torch.optim import Optimizer
+from lir_core._lazy import lazy_exports
 
-import lir_core.loss  # noqa: F401  (registers loss short names)
-import lir_core.retrieve  # noqa: F401  (registers FaissFlatIndexConfig, FaissSearchConfig, ... short names)
-import lir_core.schedulers  # noqa: F401  (registers LinearWarmupScheduler, ConstantWarmup)
-from lir_core.base.config import LightningIRConfig
-from lir_core.base.module import LightningIRModule
-from lir_core.callbacks import ReRankCallback, RunOutcome
-from lir_core.checkpointing import SavePretrainedCallback
-from lir_core.data import LightningIRDataModule, seed_ir_datasets_cache
-from lir_core.retrieve.base import IndexConfig, SearchConfig
-from lir_core.trainer import LightningIRTrainer
+if TYPE_CHECKING:
+    from lir_core.lightning_cli import LightningIRCLI, build_cli, print_metrics
 
-# Arguments of the trainer's index/search/re_rank methods that the CLI fills itself.
-INFERENCE_SKIP = {"module", "datamodule", "dataloaders"}
+DESCRIPTION = ("Fine-tune, index, search and re-rank with Lightning IR models. "
+               "Also: `lir data seed DIR` fills the ir_datasets cache from staged files.")
 
-set_parsing_settings(subclasses_enabled=[LightningIRConfig, IndexConfig, SearchConfig])
-
-
-class LightningIRCLI(LightningCLI):
-    """``LightningCLI`` with the ``index``, ``search`` and ``re_rank`` subcommands, per-step
-    learning-rate schedules and a default ``SavePretrainedCallback`` for ``fit``."""
-
-    @staticmethod
-    def subcommands() -> dict[str, set[str]]:
-        """Lightning's subcommands plus the retrieval ones, each with the trainer method
-        arguments that the CLI fills itself."""
-        return {
-            **LightningCLI.subcommands(),
-            "index": INFERENCE_SKIP,
-            "search": INFERENCE_SKIP,
-            "re_rank": INFERENCE_SKIP,
-        }
-
-    @staticmethod
-    def configure_optimizers(
-        lightning_module: Any, optimizer: Optimizer, lr_scheduler: LRSchedulerTypeUnion | None = None
-    ) -> Any:
-        """The configured optimizer, with its schedule stepped every optimizer step
-        (Lightning's default steps it every epoch)."""
-        if lr_scheduler is None:
-            return optimizer
-        scheduler: dict[str, Any] = {"scheduler": lr_scheduler, "interval": "step"}
-        if isinstance(lr_scheduler, ReduceLROnPlateau):
-            scheduler["monitor"] = lr_scheduler.monitor
-        return {"optimizer": optimizer, "lr_scheduler": scheduler}
-
-    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        """Give the datamodule the model, so it can check that validation sets have qrels."""
-        parser.link_arguments("model", "data.init_args.module", apply_on="instantiate")
-
-    def before_fit(self) -> None:
-        """Save the fine-tuned model as a ``save_pretrained`` folder even when the config
-        names no ``SavePretrainedCallback``."""
-        if not any(isinstance(callback, SavePretrainedCallback) for callback in self.trainer.callbacks):
-            self.trainer.callbacks.append(SavePretrainedCallback())
-
-    def index(self, model: LightningIRModule, datamodule: LightningIRDataModule) -> None:
-        """Encode the ``data`` documents and build the index of the configured ``IndexCallback``."""
-        self.trainer.index(model, datamodule)
-
-    def search(self, model: LightningIRModule, datamodule: LightningIRDataModule) -> None:
-        """Search the ``SearchCallback``'s index for the queries of every ``data`` query dataset."""
-        print_metrics(self.trainer.search(model, datamodule))
-
-    def re_rank(self, model: LightningIRModule, datamodule: LightningIRDataModule) -> None:
-        """Re-rank every ``data`` run dataset; without a configured ``ReRankCallback``, one
-        with default settings is added (as in the paper's ``re-rank.yaml``)."""
-        if not any(isinstance(callback, ReRankCallback) for callback in self.trainer.callbacks):
-            self.trainer.callbacks.append(ReRankCallback())
-        print_metrics(self.trainer.re_rank(model, datamodule))
+# ``lir --help``: the subcommands of LightningIRCLI.subcommands() (Lightning's four, then the
+# retrieval ones) and ``data``, described without importing Lightning (tests/test_cli.py checks
+# that the names match).
+SUBCOMMANDS = {
+    "fit": "Runs the full optimization routine.",
+    "validate": "Perform one evaluation epoch over the validation set.",
+    "test": "Perform one evaluation epoch over the test set.",
+    "predict": "Run inference on your data.",
+    "index": "Encode a document collection into shards and build the IndexCallback's index.",
+    "search": "Retrieve documents for the queries of every query dataset with the SearchCallback's index.",
+    "re_rank": "Re-rank the documents of every run dataset with a bi- or cross-encoder.",
+    "data": "Manage local dataset files (`lir data seed DIR`).",
+}
 
 
-def print_metrics(outcomes: dict[str, RunOutcome]) -> None:
-    """Print each dataset's aggregated metrics as JSON (empty without qrels or metrics)."""
-    print(json.dumps({name: outcome.metrics for name, outcome in outcomes.items()}, indent=2, sort_keys=True))
-
-
-def build_cli(args: Sequence[str] | None = None, run: bool = True) -> LightningIRCLI:
-    """Parse ``args`` (None: ``sys.argv``) and, with ``run``, execute the subcommand."""
-    return LightningIRCLI(
-        LightningIRModule,
-        LightningIRDataModule,
-        trainer_class=LightningIRTrainer,
-        subclass_mode_model=True,
-        subclass_mode_data=True,
-        save_config_kwargs={"overwrite": True},
-        parser_kwargs={"prog": "lir", "description": "Fine-tune, index, search and re-rank with Lightning IR models. "
-                                      "Also: `lir data seed DIR` fills the ir_datasets cache from staged files."},
-        args=None if args is None else list(args),
-        run=run,
-    )
+def help_parser() -> argparse.ArgumentParser:
+    """The parser of ``lir --help``: the global options and the subcommands, without Lightning."""
+    parser = argparse.ArgumentParser(prog="lir", description=DESCRIPTION)
+    parser.add_argument("-c", "--config", metavar="CONFIG",
+                        help="Path to a configuration file in json or yaml format.")
+    parser.add_argument("--print_config", metavar="=flags", nargs="?",
+                        help="Print the configuration after applying all other arguments and exit.")
+    commands = parser.add_subparsers(title="subcommands", metavar="{" + ",".join(SUBCOMMANDS) + "}",
+                                     description="For more details of each subcommand, add it as an "
+                                                 "argument followed by --help.")
+    for name, summary in SUBCOMMANDS.items():
+        commands.add_parser(name, help=summary)
+    return parser
 
 
 def data_main(args: Sequence[str]) -> None:
@@ -139,6 +83,8 @@ def data_main(args: Sequence[str]) -> None:
     seed.add_argument("--irds-home", type=Path, default=None,
                       help="ir_datasets home (default: $IR_DATASETS_HOME or ~/.ir_datasets).")
     parsed = parser.parse_args(list(args))
+    from lir_core.data.seed import seed_ir_datasets_cache  # ir_datasets: only when seeding
+
     for dataset_id in seed_ir_datasets_cache(parsed.source_dir, parsed.irds_home):
         print(dataset_id)
 
@@ -153,10 +99,16 @@ def main(args: Sequence[str] | None = None) -> None:
     if argv[:1] == ["data"]:
         data_main(argv[1:])
         return
+    if argv in (["-h"], ["--help"]):
+        help_parser().parse_args(argv)  # prints the help and exits with status 0
+    from lir_core.lightning_cli import build_cli
+
     build_cli(args)
 
 
-__all__ = ["LightningIRCLI", "build_cli", "data_main", "main"]
+__all__ = ["LightningIRCLI", "build_cli", "data_main", "help_parser", "main", "print_metrics"]
+__getattr__, __dir__ = lazy_exports(__name__, {name: "lir_core.lightning_cli"
+                                               for name in ("LightningIRCLI", "build_cli", "print_metrics")})
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ from lir_core.retrieve.fusion import interpolate
 from lir_core.retrieve.runs import read_run, write_run
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
-from tasks.encode_shard import MODEL_CODE
+from tasks.code_versions import MODEL_CODE
 from tasks.logs import run_logger
 from tasks.models import load_module
 from tasks.search import RUN_STEM, read_queries

@@ -11,12 +11,10 @@ from lir_core.artifacts import Manifest
 from lir_core.retrieve.base import SearchConfig, SearchResult, search_config_class
 from lir_core.retrieve.bm25 import Bm25Retriever
 from lir_core.retrieve.runs import write_run
-from lir_core.retrieve.search import search as search_index
 from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
-from tasks.encode_shard import MODEL_CODE
+from tasks.code_versions import MODEL_CODE
 from tasks.logs import run_logger
-from tasks.models import load_module
 
 RUN_STEM = "run"  # run.parquet, run.run
 
@@ -48,7 +46,10 @@ def search(index_dir: str, queries: str, out_dir: str, k: int = 100, model: str 
     if kind == "bm25":
         run = Bm25Retriever.load(index_dir).search(query_texts, k)
         result = SearchResult.from_run(run)
-    else:
+    else:  # the model path: torch and transformers are imported only here
+        from lir_core.retrieve.search import search as search_index
+        from tasks.models import load_module
+
         module, lock = load_module(query_model or model, "bi-encoder", precision, model_config)
         with lock:
             result = search_index(module, index_dir, query_texts, search_config(kind, k, config or {}), batch_size)

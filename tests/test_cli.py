@@ -183,3 +183,18 @@ def test_example_configs_parse(name: str, subcommand: str, capsys: pytest.Captur
 def test_data_seed_reports_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such folder"):
         main(["data", "seed", str(tmp_path / "missing"), "--irds-home", str(tmp_path / "home")])
+
+
+def test_help_lists_every_subcommand_without_lightning(capsys: pytest.CaptureFixture[str]) -> None:
+    """``lir --help`` is answered by a plain argparse parser (no Lightning import, see
+    tests/test_layering.py); it lists exactly LightningIRCLI's subcommands and ``data``."""
+    from lir_core.cli import SUBCOMMANDS
+    from lir_core.lightning_cli import LightningIRCLI
+
+    assert list(SUBCOMMANDS) == [*LightningIRCLI.subcommands(), "data"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    for name in SUBCOMMANDS:
+        assert f"\n    {name} " in printed, name

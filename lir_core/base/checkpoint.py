@@ -8,6 +8,7 @@ package does not import concrete model types.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,9 @@ def resolve_checkpoint(model_name_or_path: str | Path) -> ResolvedCheckpoint:
         if saved is not None:
             config, backbone = saved
             return ResolvedCheckpoint(config, name, saved_backbone=backbone, from_lightning_ir=True)
+    # The resolvers are registered by lir_core.models (imported by name: no static dependency
+    # of base on concrete models); `import lir_core` no longer imports it eagerly.
+    importlib.import_module("lir_core.models")
     for resolver in _RESOLVERS:
         resolved = resolver(name)
         if resolved is not None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import ir_datasets
+# ir_datasets (about 0.5 s to import) is imported where a dataset id is used, so that reading
+# local files (and the flows' start-up) does not pay for it.
 
 
 def load_irds(dataset_id: str) -> Any:
@@ -16,6 +17,8 @@ def load_irds(dataset_id: str) -> Any:
     Raises:
         ValueError: If the id is not registered; the message lists the closest registered ids.
     """
+    import ir_datasets
+
     if dataset_id not in ir_datasets.registry:
         close = difflib.get_close_matches(dataset_id, list(ir_datasets.registry), n=5, cutoff=0.6)
         hint = f"; did you mean: {', '.join(close)}" if close else ""
@@ -43,6 +46,8 @@ def reading(dataset_id: str, what: str, hint: str = "") -> Iterator[None]:
     try:
         yield
     except OSError as error:
+        import ir_datasets
+
         raise RuntimeError(
             f"{dataset_id}: could not read its {what} ({type(error).__name__}: {error}); ir_datasets may need to "
             f"download them: check the network or the cache at {ir_datasets.util.home_path()}{hint}"

@@ -8,8 +8,10 @@ data layer knows nothing about a model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch only in annotations: readers and sources load without it
+    import torch
 
 
 @dataclass(frozen=True)

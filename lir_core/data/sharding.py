@@ -7,9 +7,8 @@ of one rank.
 
 from __future__ import annotations
 
-import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 import torch.distributed as dist
@@ -30,19 +29,6 @@ def shard_of(rank: int, world_size: int) -> tuple[int, int]:
     worker = get_worker_info()
     worker_id, num_workers = (worker.id, worker.num_workers) if worker is not None else (0, 1)
     return rank * num_workers + worker_id, world_size * num_workers
-
-
-def take_shard(records: Iterable[T], shard_index: int, num_shards: int) -> Iterator[T]:
-    """Keep every ``num_shards``-th record starting at ``shard_index``.
-
-    Sliceable iterables (``ir_datasets`` docs iterators, which read only the selected records
-    through their docs store) are sliced; others are read in full and filtered.
-    """
-    if num_shards == 1:
-        return iter(records)
-    if hasattr(records, "__getitem__"):
-        return iter(records[shard_index::num_shards])  # type: ignore[index]
-    return itertools.islice(records, shard_index, None, num_shards)
 
 
 class ShardedIterableDataset(IterableDataset[T], ABC):

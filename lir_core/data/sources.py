@@ -13,17 +13,33 @@ together). The same policy holds for qrels that name documents absent from the c
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .irds import doc_text, load_irds, query_text, reading
 from .readers import Qrels, Run, is_qrels_file, read_docs, read_qrels, read_queries, read_run, read_titles
 from .samples import DocSample, QuerySample
-from .sharding import take_shard
+
+T = TypeVar("T")
 
 FILE_SUFFIXES = {".tsv", ".jsonl", ".json", ".parquet", ".txt", ".run", ".trec", ".qrels", ".gz", ".csv"}
+
+
+def take_shard(records: Iterable[T], shard_index: int, num_shards: int) -> Iterator[T]:
+    """Keep every ``num_shards``-th record starting at ``shard_index`` (the split of
+    :mod:`lir_core.data.sharding`; here so that reading a source needs no torch).
+
+    Sliceable iterables (``ir_datasets`` docs iterators, which read only the selected records
+    through their docs store) are sliced; others are read in full and filtered.
+    """
+    if num_shards == 1:
+        return iter(records)
+    if hasattr(records, "__getitem__"):
+        return iter(records[shard_index::num_shards])  # type: ignore[index]
+    return itertools.islice(records, shard_index, None, num_shards)
 
 
 def resolve(source: str) -> Path | Any:
@@ -49,7 +65,7 @@ def iter_docs(source: str, shard_index: int = 0, num_shards: int = 1) -> Iterato
     Args:
         source: A collection file or an ``ir_datasets`` id.
         shard_index: With ``num_shards``, yield only every ``num_shards``-th document starting
-            at this index (see :func:`~lir_core.data.sharding.take_shard`).
+            at this index (see :func:`take_shard`).
         num_shards: Number of shards.
 
     Raises:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
-
 from lir_core.classes import INDEX_CONFIGS, INDEXERS, SEARCHERS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch only in annotations: the BM25 and run-file paths load without it
+    import torch
+
     from lir_core.bi_encoder.module import BiEncoderModule
     from lir_core.retrieve.sparse.storage import StoredIndex
 

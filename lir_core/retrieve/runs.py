@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lir_core.artifacts import Manifest, atomic_path
 from lir_core.data.readers import text_lines
 from lir_core.retrieve.base import SearchResult
+
+if TYPE_CHECKING:  # pandas (over 1 s to import) is imported by the functions that build a frame
+    import pandas as pd
 
 RUN_COLUMNS = ("query_id", "doc_id", "rank", "score")
 RUN_SCHEMA = pa.schema(
@@ -36,6 +38,8 @@ class RunFiles:
 
 def run_frame(result: SearchResult) -> pd.DataFrame:
     """A result as a run frame (ranks from 1, in the result's order)."""
+    import pandas as pd
+
     rows = [
         (query_id, doc_id, rank, float(score))
         for query_id, doc_ids, scores in zip(result.query_ids, result.doc_ids, result.scores)
@@ -90,6 +94,8 @@ def read_run(path: str | Path) -> pd.DataFrame:
         FileNotFoundError: If the file does not exist.
         ValueError: If a TREC line does not have six fields or the file is not UTF-8 (naming the line).
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such run file")
@@ -118,7 +124,7 @@ def validate_run_doc_ids(run: pd.DataFrame | SearchResult, doc_ids: Iterable[str
     Raises:
         ValueError: Counting the unknown ids and listing the first few.
     """
-    named = run["doc_id"] if isinstance(run, pd.DataFrame) else (d for ids in run.doc_ids for d in ids)
+    named = (d for ids in run.doc_ids for d in ids) if isinstance(run, SearchResult) else run["doc_id"]
     known = set(doc_ids)
     unknown = list(dict.fromkeys(d for d in named if d not in known))
     if unknown:
