@@ -15,6 +15,10 @@ Stages write into ``--work-dir`` and are skipped when their output exists (delet
 redo its stage); the measured numbers, settings, timings and the command line go to
 ``--output``.
 
+The pipeline form of both experiments is ``params/fine-tune-scifact.yaml`` (not yet run; its
+header lists where it differs); this script stays until a pipeline run reproduces the files it
+recorded (``results/fine_tune_scifact.json``, ``results/cross_encoder_scifact.json``).
+
 Usage:
     PYTHONPATH=. IR_DATASETS_HOME=.cache/ir_datasets HF_HUB_OFFLINE=1 \\
         python scripts/fine_tune_scifact.py --model PATH_TO_all-MiniLM-L6-v2 --experiments bi
