@@ -21,10 +21,11 @@ from lir_core.retrieve.shards import (
 )
 from tasks.artifacts import load_manifest
 from tasks.caching import ArtifactCache
+from tasks.code_versions import MODEL_CODE
 from tasks.logs import run_logger
 from tasks.models import load_module, producer_of
 
-MODEL_CODE = ("lir_core.base", "lir_core.bi_encoder", "lir_core.models")
+__all__ = ["MODEL_CODE", "encode_shard", "read_docs", "shard_done", "write_shards_manifest"]
 
 
 def shard_done(params: Mapping[str, Any]) -> bool:
