@@ -17,6 +17,9 @@ export TOKENIZERS_PARALLELISM ?= false
 export DO_NOT_TRACK := 1
 export DVC_NO_ANALYTICS := 1
 export RAY_USAGE_STATS_ENABLED := 0
+# Wherever the staged copies exist (CI: ../shared beside the clone), a data test whose collection
+# is missing from the ir_datasets cache fails instead of skipping (tests/staged_data.py).
+export LIR_REQUIRE_DATA ?= $(if $(wildcard $(STAGED_DATA)),1,0)
 
 .PHONY: venv seed test test-fast run mini-tables bench clean
 

@@ -155,5 +155,21 @@ _EXPORTS = {
     "LightningIRTrainer": "lir_core.trainer",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ApproxNDCG", "BiEncoderConfig", "BiEncoderEmbedding", "BiEncoderModel", "BiEncoderModule",
+    "BiEncoderOutput", "BiEncoderTokenizer", "ColConfig", "ColModel", "ConstantMarginMSE",
+    "CrossEncoderConfig", "CrossEncoderModel", "CrossEncoderModule", "CrossEncoderOutput",
+    "CrossEncoderTokenizer", "DocDataset", "DocSample", "DprConfig", "DprModel", "EvaluationResult",
+    "ExhaustiveMaxSimIndexConfig", "ExhaustiveMaxSimSearchConfig", "ExperimentTable", "FLOPSRegularization",
+    "FaissFlatIndexConfig", "FaissFlatIndexer", "FaissHNSWIndexConfig", "FaissIVFIndexConfig",
+    "FaissIVFPQIndexConfig", "FaissPQIndexConfig", "FaissSearchConfig", "InBatchCrossEntropy",
+    "IndexCallback", "KLDivergence", "L1Regularization", "LightningIRConfig", "LightningIRDataModule",
+    "LightningIRModel", "LightningIRModule", "LightningIRTrainer", "LocalizedContrastiveEstimation",
+    "MonoConfig", "MonoModel", "MonoT5Config", "MonoT5Model", "PlaidIndexConfig", "PlaidSearchConfig",
+    "QueryDataset", "QuerySample", "RankNet", "RankSample", "ReRankCallback", "Retriever", "RunDataset",
+    "SearchCallback", "SetEncoderConfig", "SetEncoderModel", "SparseIndexConfig", "SparseSearchConfig",
+    "SpladeConfig", "SpladeModel", "SupervisedMarginMSE", "TupleDataset", "encode_collection",
+    "evaluate_run", "exhaustive_search", "paired_significance", "search",
+]
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

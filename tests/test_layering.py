@@ -62,6 +62,7 @@ def test_lazy_exports_resolve_like_eager_imports() -> None:
     import lir_core.retrieve
 
     for package in (lir_core, lir_core.data, lir_core.retrieve, importlib.import_module("lir_core.evaluate")):
+        assert sorted(package.__all__) == sorted(package._lazy_exports)
         assert set(package.__all__) <= set(dir(package))
         for name in package.__all__:
             assert getattr(package, name) is not None, (package.__name__, name)

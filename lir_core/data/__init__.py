@@ -54,5 +54,38 @@ _EXPORTS = {
     "TupleDataset": "lir_core.data.tuple_dataset",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DictDocLookup",
+    "DocDataset",
+    "DocLookup",
+    "DocSample",
+    "IndexBatch",
+    "IrdsDocLookup",
+    "LightningIRDataModule",
+    "MiningStats",
+    "Qrels",
+    "QueryDataset",
+    "QuerySample",
+    "RankBatch",
+    "RankSample",
+    "Run",
+    "RunDataset",
+    "SearchBatch",
+    "TupleDataset",
+    "TupleRecord",
+    "collate",
+    "doc_lookup",
+    "load_docs",
+    "load_qrels",
+    "load_queries",
+    "load_run",
+    "mine_hard_negatives",
+    "read_docs",
+    "read_qrels",
+    "read_queries",
+    "read_run",
+    "read_tuples",
+    "seed_ir_datasets_cache",
+]
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -31,5 +31,22 @@ _EXPORTS = {
     "ExperimentTable": "lir_core.evaluate.table",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "EvaluationResult",
+    "ExperimentTable",
+    "SignificanceResult",
+    "aggregate",
+    "canonical_name",
+    "correct_pvalues",
+    "evaluate_run",
+    "paired_significance",
+    "paired_values",
+    "parse_measure",
+    "parse_measures",
+    "plot_loss_curve",
+    "plot_per_query_differences",
+    "read_per_query",
+    "write_per_query",
+]
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -81,5 +81,13 @@ _EXPORTS = {
     "write_shard_manifest": "lir_core.retrieve.shards",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DenseShard", "FaissFlatIndexConfig", "FaissHNSWIndexConfig", "FaissIVFIndexConfig", "FaissIVFPQIndexConfig",
+    "FaissPQIndexConfig", "FaissSearchConfig", "FaissSearcher", "IndexConfig", "Indexer", "MultiVectorShard",
+    "Retriever", "RunFiles", "SearchConfig", "SearchResult", "Searcher", "ShardInfo", "ShardSet", "ShardSpec",
+    "SparseShard", "encode_collection", "encode_shard", "ensure_shard", "exhaustive_search", "indexer_for",
+    "plan_shards", "read_run", "search", "searcher_class_for", "validate_run_doc_ids", "write_run",
+    "write_shard_manifest",
+]
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

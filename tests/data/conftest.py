@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ir_datasets
 import pytest
+from staged_data import require_files
 
 from lir_core.data.sources import iter_docs
 from lir_core.retrieve.bm25 import Bm25Retriever
@@ -91,18 +92,16 @@ def tiny_irds(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def scifact() -> str:
-    """The id of the real SciFact test split; skips when the ir_datasets cache lacks it."""
-    if not (ir_datasets.util.home_path() / "beir" / "scifact" / "source.zip").is_file():
-        pytest.skip("beir/scifact is not in the ir_datasets cache (set IR_DATASETS_HOME to a seeded cache)")
+    """The id of the real SciFact test split; skips (fails in CI) when the cache lacks it."""
+    require_files("beir/scifact/source.zip", what="beir/scifact")
     return "beir/scifact/test"
 
 
 @pytest.fixture(scope="session")
 def trec_dl_2019() -> str:
-    """The id of the judged TREC DL 2019 queries; skips when the ir_datasets cache lacks them."""
-    folder = ir_datasets.util.home_path() / "msmarco-passage" / "trec-dl-2019"
-    if not ((folder / "queries.tsv").is_file() and (folder / "qrels").is_file()):
-        pytest.skip("TREC DL 2019 is not in the ir_datasets cache (set IR_DATASETS_HOME to a seeded cache)")
+    """The id of the judged TREC DL 2019 queries; skips (fails in CI) when the cache lacks them."""
+    require_files("msmarco-passage/trec-dl-2019/queries.tsv", "msmarco-passage/trec-dl-2019/qrels",
+                  what="TREC DL 2019")
     return "msmarco-passage/trec-dl-2019/judged"
 
 

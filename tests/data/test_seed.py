@@ -11,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from staged_data import STAGED, missing_data
 
 from lir_core.data import seed_ir_datasets_cache
 
-STAGED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 LOAD_SCIFACT = """
 import json, ir_datasets
@@ -30,8 +30,9 @@ print(json.dumps({
 """
 
 
-@pytest.mark.skipif(not STAGED.is_dir(), reason=f"{STAGED} (the staged shared data) is absent")
 def test_seeded_cache_loads_scifact_offline(tmp_path: Path) -> None:
+    if not STAGED.is_dir():
+        missing_data(f"{STAGED} (the staged shared data) is absent")
     home = tmp_path / "irds"
     seeded = seed_ir_datasets_cache(STAGED, home)
     assert seeded == [

@@ -10,13 +10,13 @@ other rows take over an hour together (fine-tuning, encoding SciFact four times)
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from flow_helpers import ROOT, run_flow
+from staged_data import require_files
 
 from flows.params import Params, load_params, variant_overrides
 
@@ -107,18 +107,12 @@ def cheap_params(table: str, artifacts: Path) -> dict[str, Any]:
     return values
 
 
-def ir_datasets_seeded(*names: str) -> bool:
-    home = Path(os.environ.get("IR_DATASETS_HOME", Path.home() / ".ir_datasets"))
-    return all((home / "beir" / name).is_dir() for name in names)
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("table", sorted(TABLES))
 def test_cheap_rows_reproduce_their_expected_scores(prefect_server: str, minilm_path: Path, table: str,
                                                     tmp_path: Path) -> None:
-    if not ir_datasets_seeded("scifact", "nfcorpus"):
-        pytest.skip("the ir_datasets cache is not seeded with SciFact and NFCorpus (make seed)")
+    require_files("beir/scifact", "beir/nfcorpus", what="SciFact and NFCorpus")
     params = tmp_path / f"{table}.yaml"
     params.write_text(yaml.safe_dump(cheap_params(table, tmp_path), sort_keys=False))
     done = run_flow("pipeline", params, timeout=1700)

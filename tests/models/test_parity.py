@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from staged_data import missing_data
 
 from lir_core import BiEncoderModule, DprModel, SpladeConfig, SpladeModel
 
@@ -21,7 +22,7 @@ def scifact_texts() -> tuple[list[str], list[str]]:
         docs = [f"{d.title} {d.text}" for d in itertools.islice(dataset.docs_iter(), 48)]
         queries = [q.text for q in itertools.islice(dataset.queries_iter(), 24)]
     except Exception as error:  # the cache is seeded by `make test`; say so rather than fail obscurely
-        pytest.skip(f"beir/scifact/test not available offline ({error}); run `lir data seed`")
+        missing_data(f"beir/scifact/test not available offline ({type(error).__name__}: {error})")
     return docs, queries
 
 

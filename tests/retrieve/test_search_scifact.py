@@ -22,6 +22,7 @@ import faiss
 import ir_datasets
 import pytest
 import torch
+from staged_data import require_files
 
 from lir_core import BiEncoderModule
 from lir_core.artifacts import write_text_atomic
@@ -94,8 +95,7 @@ def scifact_qrels() -> dict[str, dict[str, int]]:
 @pytest.mark.timeout(2400)  # ~5k documents of 256 tokens on 2 CPU cores: about 5 minutes when idle
 def test_minilm_zero_shot_scifact_reproduces_the_published_ndcg(minilm_path: Path, tmp_path: Path) -> None:
     """fp32 through the trainer, as in the paper (section 3.3)."""
-    if not ir_datasets.load("beir/scifact").has_docs():
-        pytest.skip("beir/scifact is not available")
+    require_files("beir/scifact/source.zip", what="beir/scifact")
     start = time.perf_counter()
     module = BiEncoderModule(str(minilm_path), evaluation_metrics=["nDCG@10"])
     assert module.config.doc_length == 256
@@ -122,6 +122,7 @@ def test_minilm_zero_shot_scifact_reproduces_the_published_ndcg(minilm_path: Pat
 @pytest.mark.timeout(2400)
 def test_minilm_zero_shot_scifact_bf16_stays_close_to_fp32(minilm_path: Path, tmp_path: Path) -> None:
     """bf16 through the library functions (encode_collection, search)."""
+    require_files("beir/scifact/source.zip", what="beir/scifact")
     start = time.perf_counter()
     module = BiEncoderModule(str(minilm_path), inference_precision="bf16")
     docs: list[DocSample] = list(iter_docs("beir/scifact"))
