@@ -14,6 +14,12 @@ import numpy as np
 from lir_core.retrieve.sparse.ragged import ragged_arange
 from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
 
+# Search accumulates a block of queries' scores in a dense ``[queries x num_docs]`` array only
+# while it has at most this many entries per posting read (8 bytes each): then the array costs
+# no more memory than the gathered postings do, and filling and scanning it is cheaper than
+# sorting the postings' document keys.
+DENSE_SCORES_PER_POSTING = 8
+
 
 @dataclass
 class InvertedIndex:
@@ -78,6 +84,21 @@ class InvertedIndex:
             ends = np.minimum(ends, starts + max_postings_per_term)
         return starts, ends
 
+    def _gather(
+        self, queries: SparseQueries, max_postings_per_term: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The queries' postings, flat in (query, query term, posting) order.
+
+        Returns:
+            ``lengths`` (postings read per query term), ``ordinals`` (their documents) and
+            ``contributions`` (float64 query weight x document weight).
+        """
+        starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
+        lengths = ends - starts
+        positions = ragged_arange(starts, lengths)
+        contributions = self.weights[positions].astype(np.float64) * np.repeat(queries.weights, lengths)
+        return lengths, self.doc_ordinals[positions], contributions
+
     def score(
         self, queries: SparseQueries, max_postings_per_term: int | None = None
     ) -> np.ndarray:
@@ -85,18 +106,78 @@ class InvertedIndex:
 
         Only the postings of the queries' own terms are read: they are gathered into one flat
         array and accumulated per (query, document) with ``np.bincount`` (a C scatter-add), so
-        a batch of queries costs one pass over their postings.
+        a batch of queries costs one pass over their postings. The result is dense (8 bytes
+        per query and document): for small collections and tests. Search uses
+        :meth:`score_matched`, whose memory follows the postings read instead.
 
         Args:
             queries: The queries (unique term ids per query, non-negative weights).
             max_postings_per_term: Read at most this many (highest-impact) postings per
                 term: faster, approximate. None reads all (exact dot products).
         """
-        starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
-        lengths = ends - starts
-        positions = ragged_arange(starts, lengths)
+        lengths, ordinals, contributions = self._gather(queries, max_postings_per_term)
         query_of_term = np.repeat(np.arange(len(queries)), np.diff(queries.offsets))
-        keys = np.repeat(query_of_term * self.num_docs, lengths) + self.doc_ordinals[positions]
-        contributions = self.weights[positions].astype(np.float64) * np.repeat(queries.weights, lengths)
+        keys = np.repeat(query_of_term * self.num_docs, lengths) + ordinals
         scores = np.bincount(keys, weights=contributions, minlength=len(queries) * self.num_docs)
         return scores.reshape(len(queries), self.num_docs)
+
+    def postings_per_query(self, queries: SparseQueries, max_postings_per_term: int | None = None) -> np.ndarray:
+        """``[len(queries)]`` int64: postings a search reads for each query."""
+        starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
+        query_of_term = np.repeat(np.arange(len(queries)), np.diff(queries.offsets))
+        return np.bincount(query_of_term, weights=ends - starts, minlength=len(queries)).astype(np.int64)
+
+    def score_matched(
+        self, queries: SparseQueries, max_postings_per_term: int | None = None
+    ) -> "MatchedScores":
+        """The documents with a positive dot product per query, and their scores.
+
+        Equal to ``score`` restricted to its positive entries, bit for bit: each document's
+        contributions are summed in float64 in the same order (query term, then posting).
+        Memory and time follow the ``P`` postings read, not the collection: the postings'
+        (query, document) keys are accumulated into a dense ``[queries x num_docs]`` array
+        only where that array is no larger than ``DENSE_SCORES_PER_POSTING * P`` entries
+        (then a C scatter-add over it is the fastest way), and otherwise into one slot per
+        distinct key (found by sorting the keys: ``O(P log P)``, nothing per document).
+
+        Args:
+            queries: As for :meth:`score`.
+            max_postings_per_term: As for :meth:`score`.
+        """
+        num_queries, num_docs = len(queries), self.num_docs
+        lengths, ordinals, contributions = self._gather(queries, max_postings_per_term)
+        if num_queries == 1:
+            keys = ordinals  # int32: sorted faster than int64 keys
+        else:
+            query_of_term = np.repeat(np.arange(num_queries, dtype=np.int64), np.diff(queries.offsets))
+            keys = np.repeat(query_of_term * num_docs, lengths) + ordinals
+        if num_queries * num_docs <= DENSE_SCORES_PER_POSTING * len(keys):
+            dense = np.bincount(keys, weights=contributions, minlength=num_queries * num_docs)
+            matched_keys = np.flatnonzero(dense > 0)
+            sums = dense[matched_keys]
+        else:
+            distinct, slot = np.unique(keys, return_inverse=True)
+            sums = np.bincount(slot.reshape(-1), weights=contributions, minlength=len(distinct))
+            positive = sums > 0
+            matched_keys, sums = distinct[positive], sums[positive]
+        query_of_match = matched_keys // num_docs
+        offsets = np.zeros(num_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(query_of_match, minlength=num_queries), out=offsets[1:])
+        return MatchedScores(offsets, matched_keys - query_of_match * num_docs, sums)
+
+
+@dataclass
+class MatchedScores:
+    """Per query, the documents it matches (positive score), in ascending ordinal order.
+
+    Query ``i`` matched ``ordinals/scores[offsets[i]:offsets[i + 1]]``.
+    """
+
+    offsets: np.ndarray
+    ordinals: np.ndarray
+    scores: np.ndarray
+
+    def row(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ordinals and float64 scores of query ``index``."""
+        rows = slice(self.offsets[index], self.offsets[index + 1])
+        return self.ordinals[rows], self.scores[rows]

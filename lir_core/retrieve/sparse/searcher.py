@@ -14,14 +14,20 @@ from lir_core.retrieve.sparse.ragged import top_k
 from lir_core.retrieve.sparse.records import SparseQueries
 from lir_core.retrieve.sparse.storage import StoredIndex
 
-# Queries scored together are limited so that their score matrix has at most this many
-# entries (8 bytes each).
-SCORE_BLOCK_ELEMENTS = 2**22
+# Queries scored together are limited so that their postings number at most this (a query
+# with more postings is scored alone): the memory of a search follows the postings it reads,
+# about 50 bytes each (positions, document keys, float64 contributions and sums).
+BLOCK_POSTINGS = 2**20
 
 
 class SparseSearcher(Searcher):
     """Term-at-a-time search of a ``SparseIndexConfig`` index (arguments: see :class:`Searcher`;
-    ``search_config`` is a ``SparseSearchConfig``, ``mmap`` maps the posting arrays)."""
+    ``search_config`` is a ``SparseSearchConfig``, ``mmap`` maps the posting arrays).
+
+    Queries are scored in blocks of at most ``BLOCK_POSTINGS`` postings, each block's scores
+    kept only for the documents its postings touch (:meth:`InvertedIndex.score_matched`):
+    memory and time follow the postings read, not the collection size.
+    """
 
     index_type = SparseIndexConfig.index_type
     search_config_class = SparseSearchConfig
@@ -55,18 +61,26 @@ class SparseSearcher(Searcher):
             raise ValueError(f"queries use {queries.vocab_size} dimensions, the index {self.index.vocab_size}")
         doc_ids: list[list[str]] = []
         scores: list[list[float]] = []
-        batch = max(1, SCORE_BLOCK_ELEMENTS // self.index.num_docs)
-        for start in range(0, len(queries), batch):
-            block = self.index.score(queries.slice(start, min(start + batch, len(queries))),
-                                     self.search_config.max_postings_per_term)
-            for row in block:
-                ordinals, values = top_k(*matched(row), k)
+        limit = self.search_config.max_postings_per_term
+        for start, end in query_blocks(self.index.postings_per_query(queries, limit), BLOCK_POSTINGS):
+            matched = self.index.score_matched(queries.slice(start, end), limit)
+            for position in range(end - start):
+                ordinals, values = top_k(*matched.row(position), k)
                 doc_ids.append(self.index.doc_ids[ordinals].tolist())
                 scores.append(values.tolist())
         return doc_ids, scores
 
 
-def matched(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Documents with a positive score (those sharing a term with the query) and their scores."""
-    ordinals = np.flatnonzero(scores > 0)
-    return ordinals, scores[ordinals]
+def query_blocks(postings: np.ndarray, max_postings: int) -> list[tuple[int, int]]:
+    """Consecutive ``(start, end)`` query ranges with at most ``max_postings`` postings each
+    (a query with more is a block of its own)."""
+    if len(postings) == 0:
+        return []
+    blocks, start, total = [], 0, 0
+    for position, count in enumerate(postings.tolist()):
+        if position > start and total + count > max_postings:
+            blocks.append((start, position))
+            start, total = position, 0
+        total += count
+    blocks.append((start, len(postings)))
+    return blocks
