@@ -72,8 +72,9 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     keeps the lengths of its config, for indexing and search); ``freeze_docs`` trains a bi-encoder's
     query encoder only (config ``doc_encoder="frozen"``: documents are encoded as by ``model``, so
     ``model``'s index serves the result). With a ``validation`` folder (held-out training queries,
-    :mod:`lir_core.data.holdout`) the model re-ranks its run every ``validate_every`` steps (default:
-    5 times), the weights with the best nDCG@10 are saved, and ``patience`` validations without
+    :mod:`lir_core.data.holdout`) the model re-ranks its run before training and every
+    ``validate_every`` steps (default: 5 times), the weights with the best nDCG@10 are saved (the
+    starting weights when no step beats them: step 0), and ``patience`` validations without
     improvement stop training; ``loss.png`` then shows the validation curve too. Training runs in
     bf16 mixed precision on CPUs that do bf16 in hardware (AMX / AVX512-BF16), else in fp32; the
     manifest records the precision, the CPU flags and the training time. With a ``teacher``
@@ -122,6 +123,8 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
                                  callbacks=callbacks, num_sanity_val_steps=0, limit_val_batches=1.0 if validation else 0,
                                  deterministic=True, **validation_settings)
     started = time.perf_counter()
+    if validation:  # step 0: the starting weights compete too, so fine-tuning never keeps worse weights
+        trainer.validate(module, data, verbose=False)
     trainer.fit(module, data)
     seconds = time.perf_counter() - started
     producer = {"task": "fine_tune", "base": fingerprint(model), "tuples": fingerprint(tuples), "steps": max_steps,

@@ -83,12 +83,26 @@ def test_validation_keeps_the_best_weights_and_draws_the_curve(dataset_dir: Path
                        validation=mined, validate_every=2)
     manifest = json.loads((Path(out) / "manifest.json").read_text())["producer"]["validation"]
     steps = [step for step, _ in manifest["history"]]
-    assert steps == [2, 4, 6] and manifest["every"] == 2
+    assert steps == [0, 2, 4, 6] and manifest["every"] == 2  # step 0: the starting weights
     assert manifest["best"] == max(value for _, value in manifest["history"])
     assert manifest["best_step"] == steps[[value for _, value in manifest["history"]].index(manifest["best"])]
     assert pd.read_csv(Path(out) / "validation.csv")["step"].tolist() == steps
     assert (Path(out) / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert BiEncoderModule(out).score("vitamin d", ["bone loss"]).scores.shape == (1,)
+
+
+def test_the_starting_weights_are_kept_when_no_step_beats_them(dataset_dir: Path,
+                                                               tiny_backbone: Callable[..., Path], tmp_path: Path) -> None:
+    mined = mine_negatives.fn(str(dataset_dir / "docs.parquet"), str(TINY_DATA / "queries.tsv"),
+                              str(TINY_DATA / "qrels.tsv"), str(tmp_path / "tuples"), depth=10, num_negatives=3,
+                              validation_fraction=0.25, validation_depth=5)
+    base = tiny_backbone("bert")
+    out = fine_tune.fn(str(base), str(Path(mined) / "tuples.parquet"), str(tmp_path / "model"),
+                       config={"class": "DprConfig"}, lr=0.0, max_steps=4, batch_size=2, num_docs=3,
+                       validation=mined, validate_every=2)
+    manifest = json.loads((Path(out) / "manifest.json").read_text())["producer"]["validation"]
+    assert manifest["best_step"] == 0  # ties never replace the starting weights
+    assert [value for _, value in manifest["history"]] == [manifest["best"]] * 3
 
 
 def test_validation_needs_a_mined_validation_set(dataset_dir: Path, tiny_backbone: Callable[..., Path],
