@@ -34,7 +34,8 @@ class RunnerParams(_Strict):
 
 
 class DatasetParams(_Strict):
-    """Sources: files (TSV/JSONL/Parquet) or ``ir_datasets`` ids."""
+    """Sources: files (TSV/JSONL/Parquet; TREC SGML collections and topic files, told by content) or
+    ``ir_datasets`` ids."""
 
     docs: str
     queries: str

@@ -14,7 +14,8 @@ class DocDataset(ShardedIterableDataset[DocSample]):
 
     Args:
         doc_dataset: An ``ir_datasets`` id (e.g. ``"beir/scifact"``) or a collection file
-            (TSV ``doc_id<TAB>[title<TAB>]text``, JSONL or Parquet). Titles are joined as
+            (TSV ``doc_id<TAB>[title<TAB>]text``, JSONL, Parquet or a TREC SGML collection
+            ``<DOC><DOCNO>...</DOCNO>...</DOC>``, told by its first line). Titles are joined as
             ``"title text"``.
 
     Raises:

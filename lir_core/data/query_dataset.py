@@ -19,7 +19,8 @@ class QueryDataset(ShardedIterableDataset[QuerySample]):
 
     Args:
         query_dataset: An ``ir_datasets`` id (e.g. ``"beir/scifact/test"``) or a query file
-            (TSV ``query_id<TAB>text``, JSONL or Parquet).
+            (TSV ``query_id<TAB>text``, JSONL, Parquet or a TREC topic file ``<top><num>...
+            <title>...</top>``, whose titles are the queries).
         qrels: A qrels file or ``ir_datasets`` id; defaults to the dataset's own qrels when
             ``query_dataset`` is an id.
 

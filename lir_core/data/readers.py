@@ -5,7 +5,9 @@ Formats are chosen by file name (a trailing ``.gz`` is decompressed transparentl
 * ``.jsonl``: one JSON object per line.
 * ``.parquet``: one row per record.
 * anything else (``.tsv``, ``.txt``, ``.run``, ``.trec``, ``.qrels``, ...): whitespace- or
-  tab-separated text; the expected fields are documented on each reader.
+  tab-separated text; the expected fields are documented on each reader. A collection or query
+  file whose first non-blank line starts with ``<DOC>`` or ``<top>`` is read, whatever its name,
+  as a TREC SGML collection or a TREC topic file (:mod:`lir_core.data.trec_sgml`).
 
 Text (and JSONL) files are UTF-8; a byte order mark at the start is dropped. A malformed line,
 bytes that are not UTF-8, or an id given twice (documents, queries) raises ``ValueError``
@@ -26,6 +28,7 @@ from typing import IO, Any, Literal
 import pyarrow.parquet as pq
 
 from .samples import DocSample, QuerySample
+from .trec_sgml import read_sgml_docs, read_topics, sniff
 
 Run = dict[str, dict[str, float]]
 Qrels = dict[str, dict[str, int]]
@@ -153,12 +156,22 @@ def _existing(path: str | Path) -> Path:
     return path
 
 
+def _sniffed(path: Path) -> tuple[int, str | None]:
+    """The first non-blank line's number and what it marks (``sniff``): ``"docs"`` (TREC SGML),
+    ``"topics"`` (TREC topics) or None; ``(0, None)`` for an empty text file."""
+    first = next(text_lines(path), None)
+    return (0, None) if first is None else (first[0], sniff(first[1]))
+
+
 def read_docs(path: str | Path) -> Iterator[DocSample]:
     """Yield the documents of a collection file.
 
     Text lines are ``doc_id<TAB>text`` or ``doc_id<TAB>title<TAB>text``; JSONL and Parquet
     records have an id (``doc_id``, ``_id``, ``id`` or ``docid``), a text (``doc``, ``text``,
     ``contents`` or ``body``) and an optional ``title``. A title is joined as ``"title text"``.
+    A text file starting with ``<DOC>`` is a TREC SGML collection (``<DOC><DOCNO>id</DOCNO>
+    ...</DOC>``, see :mod:`lir_core.data.trec_sgml`); a repeated ``DOCNO`` is named with the lines
+    of both.
 
     Raises:
         ValueError: On a malformed line, non-UTF-8 bytes or a repeated doc id, naming file and line.
@@ -170,6 +183,13 @@ def read_docs(path: str | Path) -> Iterator[DocSample]:
 
 def _doc_records(path: Path) -> Iterator[tuple[int, str, str]]:
     if file_format(path) == "text":
+        first, kind = _sniffed(path)
+        if kind == "docs":
+            for doc in read_sgml_docs(text_lines(path), path):
+                yield doc.line, doc.doc_id, doc.text
+            return
+        if kind == "topics":
+            raise _malformed(path, first, "this is a TREC topic file (<top>), expected a collection of documents")
         for number, line in text_lines(path):
             fields = line.split("\t")
             if len(fields) not in (2, 3) or not fields[0]:
@@ -184,10 +204,13 @@ def _doc_records(path: Path) -> Iterator[tuple[int, str, str]]:
 
 def read_titles(path: str | Path) -> dict[str, str]:
     """``{doc_id: title}`` of the documents of a collection file that have a non-empty title
-    (``doc_id<TAB>title<TAB>text`` lines, or a ``title`` field of JSONL / Parquet records)."""
+    (``doc_id<TAB>title<TAB>text`` lines, a ``title`` field of JSONL / Parquet records, or the
+    headline tags of a TREC SGML collection)."""
     path = _existing(path)
     titles: dict[str, str] = {}
     if file_format(path) == "text":
+        if _sniffed(path)[1] == "docs":
+            return {doc.doc_id: doc.title for doc in read_sgml_docs(text_lines(path), path) if doc.title}
         for _, line in text_lines(path):
             fields = line.split("\t")
             if len(fields) == 3 and fields[1].strip():
@@ -205,22 +228,36 @@ def join_title(title: str, text: str) -> str:
     return f"{title} {text}" if title else text
 
 
-def read_queries(path: str | Path) -> Iterator[QuerySample]:
+def read_queries(path: str | Path, topic_fields: Sequence[str] = ("title",)) -> Iterator[QuerySample]:
     """Yield the queries of a query file (without qrels).
 
     Text lines are ``query_id<TAB>text``; JSONL and Parquet records have an id (``query_id``,
-    ``_id``, ``id`` or ``qid``) and a text (``query`` or ``text``).
+    ``_id``, ``id`` or ``qid``) and a text (``query`` or ``text``). A text file starting with
+    ``<top>`` is a TREC topic file (``<top><num> Number: 301 <title> ... </top>``, see
+    :mod:`lir_core.data.trec_sgml`).
+
+    Args:
+        path: The query file.
+        topic_fields: For a TREC topic file, the fields that make the query text, joined in
+            this order: ``"title"`` (the default, as ``ir_datasets``), ``"desc"``, ``"narr"``;
+            e.g. ``("title", "desc")``.
 
     Raises:
         ValueError: On a malformed line, non-UTF-8 bytes or a repeated query id, naming file and line.
     """
     path = _existing(path)
-    for query_id, text in _unique_ids(_query_records(path), path, "query"):
+    for query_id, text in _unique_ids(_query_records(path, topic_fields), path, "query"):
         yield QuerySample(query_id, text)
 
 
-def _query_records(path: Path) -> Iterator[tuple[int, str, str]]:
+def _query_records(path: Path, topic_fields: Sequence[str] = ("title",)) -> Iterator[tuple[int, str, str]]:
     if file_format(path) == "text":
+        first, kind = _sniffed(path)
+        if kind == "topics":
+            yield from read_topics(text_lines(path), path, topic_fields)
+            return
+        if kind == "docs":
+            raise _malformed(path, first, "this is a TREC SGML collection (<DOC>), expected queries")
         for number, line in text_lines(path):
             fields = line.split("\t")
             if len(fields) != 2 or not fields[0]:

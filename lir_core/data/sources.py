@@ -25,7 +25,7 @@ from .samples import DocSample, QuerySample
 
 T = TypeVar("T")
 
-FILE_SUFFIXES = {".tsv", ".jsonl", ".json", ".parquet", ".txt", ".run", ".trec", ".qrels", ".gz", ".csv"}
+FILE_SUFFIXES = {".tsv", ".jsonl", ".json", ".parquet", ".txt", ".run", ".trec", ".qrels", ".gz", ".csv", ".sgml"}
 
 
 def take_shard(records: Iterable[T], shard_index: int, num_shards: int) -> Iterator[T]:
