@@ -20,7 +20,7 @@ from lir_core.retrieve.sparse import (
     SparseSearcher,
 )
 from lir_core.retrieve.sparse import inverted_index, searcher
-from lir_core.retrieve.sparse.ragged import top_k
+from lir_core.retrieve.sparse.ragged import top_k, top_k_of_many
 
 
 def random_docs(num_docs: int, vocab: int, terms_per_doc: int, seed: int, levels: int | None = None) -> SparseDocs:
@@ -144,3 +144,18 @@ def test_search_memory_does_not_grow_with_the_collection(tmp_path: Path) -> None
     assert peaks["large"] <= 1.1 * peaks["small"] + 64 * 1024, peaks
     assert peaks["large"] <= 100 * postings + 256 * 1024, (peaks, postings)
     assert peaks["large"] < len(queries) * num_docs["large"] * 8 / 4
+
+
+@pytest.mark.parametrize("levels", [None, 50, 3], ids=["continuous", "some-ties", "many-ties"])
+@pytest.mark.parametrize("k", [1, 10, 1000])
+def test_top_k_of_many_equals_top_k(levels: int | None, k: int) -> None:
+    rng = np.random.default_rng(k)
+    for count in (5, 2_000, 200_000):
+        scores = rng.random(count) * 4
+        if levels is not None:
+            scores = np.ceil(scores * levels) / levels
+        ordinals = np.sort(rng.choice(10 * count, count, replace=False))
+        expected = top_k(ordinals, scores, k)
+        found = top_k_of_many(ordinals, scores, k)
+        np.testing.assert_array_equal(found[0], expected[0])
+        np.testing.assert_array_equal(found[1], expected[1])

@@ -19,6 +19,9 @@ from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_do
 # no more memory than the gathered postings do, and filling and scanning it is cheaper than
 # sorting the postings' document keys.
 DENSE_SCORES_PER_POSTING = 8
+# Posting lists are gathered slice by slice when the query terms' lists hold at least this many
+# postings on average (fewer: by one fancy index over all their positions).
+SLICE_GATHER_MIN_MEAN_POSTINGS = 64
 
 
 @dataclass
@@ -95,9 +98,16 @@ class InvertedIndex:
         """
         starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
         lengths = ends - starts
-        positions = ragged_arange(starts, lengths)
-        contributions = self.weights[positions].astype(np.float64) * np.repeat(queries.weights, lengths)
-        return lengths, self.doc_ordinals[positions], contributions
+        if len(lengths) and lengths.sum() >= SLICE_GATHER_MIN_MEAN_POSTINGS * len(lengths):
+            # Long lists: copy each as one slice (a memcpy) instead of indexing every position.
+            ranges = list(zip(starts.tolist(), ends.tolist()))
+            weights = np.concatenate([self.weights[start:end] for start, end in ranges])
+            ordinals = np.concatenate([self.doc_ordinals[start:end] for start, end in ranges])
+        else:
+            positions = ragged_arange(starts, lengths)
+            weights, ordinals = self.weights[positions], self.doc_ordinals[positions]
+        contributions = weights.astype(np.float64) * np.repeat(queries.weights, lengths)
+        return lengths, ordinals, contributions
 
     def score(
         self, queries: SparseQueries, max_postings_per_term: int | None = None

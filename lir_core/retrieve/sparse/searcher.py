@@ -10,7 +10,7 @@ from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.config import SparseIndexConfig, SparseSearchConfig
 from lir_core.retrieve.sparse.indexer import INVERTED_INDEX_ARRAYS
 from lir_core.retrieve.sparse.inverted_index import InvertedIndex
-from lir_core.retrieve.sparse.ragged import top_k
+from lir_core.retrieve.sparse.ragged import top_k_of_many
 from lir_core.retrieve.sparse.records import SparseQueries
 from lir_core.retrieve.sparse.storage import StoredIndex
 
@@ -36,7 +36,9 @@ class SparseSearcher(Searcher):
     search_config: SparseSearchConfig
 
     def open(self, stored: StoredIndex) -> None:
-        self.index = InvertedIndex(**stored.arrays)
+        # Plain ndarray views of the (memory-mapped) arrays: numpy.memmap's subclass hooks cost
+        # microseconds on each slice of a posting list.
+        self.index = InvertedIndex(**{name: np.asarray(array) for name, array in stored.arrays.items()})
 
     def search_embeddings(
         self, query_embeddings: torch.Tensor, query_mask: torch.Tensor | None = None, k: int | None = None
@@ -65,7 +67,7 @@ class SparseSearcher(Searcher):
         for start, end in query_blocks(self.index.postings_per_query(queries, limit), BLOCK_POSTINGS):
             matched = self.index.score_matched(queries.slice(start, end), limit)
             for position in range(end - start):
-                ordinals, values = top_k(*matched.row(position), k)
+                ordinals, values = top_k_of_many(*matched.row(position), k)
                 doc_ids.append(self.index.doc_ids[ordinals].tolist())
                 scores.append(values.tolist())
         return doc_ids, scores
