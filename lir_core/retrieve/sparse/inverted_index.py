@@ -68,12 +68,14 @@ class InvertedIndex:
         doc_ids, matrix = stack_docs(shards, vocab_size)
         # scipy transposes doc-major rows into term-major columns in C (a counting sort).
         columns = matrix.tocsc()
-        term_of_posting = np.repeat(np.arange(vocab_size), np.diff(columns.indptr))
+        del matrix  # each copy of the postings costs 8-12 bytes per posting at the peak
+        term_of_posting = np.repeat(np.arange(vocab_size, dtype=np.int32), np.diff(columns.indptr))
         impact_order = np.lexsort((-columns.data, term_of_posting))
+        del term_of_posting
         return cls(
             term_offsets=columns.indptr.astype(np.int64),
-            doc_ordinals=columns.indices[impact_order].astype(np.int32),
-            weights=columns.data[impact_order].astype(np.float32),
+            doc_ordinals=columns.indices[impact_order].astype(np.int32, copy=False),
+            weights=columns.data[impact_order].astype(np.float32, copy=False),
             doc_ids=np.array(doc_ids, dtype=str),
         )
 
