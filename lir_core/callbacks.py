@@ -31,6 +31,7 @@ from lir_core.bi_encoder.model import BiEncoderEmbedding
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.data.samples import IndexBatch, RankBatch, SearchBatch
 from lir_core.evaluate import evaluate_run, write_per_query
+from lir_core.progress import ProgressBar, progress_bar, progress_bars
 from lir_core.retrieve.base import IndexConfig, SearchConfig, Searcher, SearchResult, indexer_for
 from lir_core.retrieve.runs import RunFiles, write_run
 from lir_core.retrieve.search import Retriever
@@ -66,6 +67,8 @@ class IndexCallback(Callback):
         shard_size: Documents per shard.
         shards_dir: Folder of the shards; default ``index_dir / "shards"``. Keeping the
             shards lets other index types be built without encoding again.
+        show_progress_bar: Show a bar counting the documents encoded, and the index build's
+            own, on stderr; None: in a terminal only (see :mod:`lir_core.progress`).
 
     Example:
         >>> callback = IndexCallback(index_dir="index", index_config=FaissFlatIndexConfig())  # doctest: +SKIP
@@ -78,6 +81,7 @@ class IndexCallback(Callback):
         index_config: IndexConfig,
         shard_size: int = 10_000,
         shards_dir: str | Path | None = None,
+        show_progress_bar: bool | None = None,
     ) -> None:
         super().__init__()
         if shard_size < 1:
@@ -86,7 +90,9 @@ class IndexCallback(Callback):
         self.index_config = index_config
         self.shard_size = shard_size
         self.shards_dir = Path(shards_dir) if shards_dir is not None else self.index_dir / "shards"
+        self.show_progress_bar = show_progress_bar
         self._stream: ShardStream[IndexBatch] | None = None
+        self._bar: ProgressBar | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         """Check the module and world size and fingerprint the encoder (test stage only).
@@ -101,6 +107,7 @@ class IndexCallback(Callback):
             raise TypeError(f"IndexCallback needs a BiEncoderModule, got {type(pl_module).__name__}")
         _single_process(trainer, self)
         self._stream = ShardStream(self.shards_dir, self.shard_size, shard_producer(pl_module), _batch_texts)
+        self._bar = _close(self._bar)
 
     def skip_finished(self, batches: Iterable[IndexBatch]) -> Iterator[IndexBatch]:
         """Yield only the batches that hold documents of shards still to encode.
@@ -136,6 +143,9 @@ class IndexCallback(Callback):
         assert self._stream is not None  # set up for the test stage
         config = pl_module.config
         self._stream.add(batch, embedding_table(batch.doc_ids, outputs, embedding_kind(config), config))
+        if self._bar is None:
+            self._bar = progress_bar(None, "encoding docs", "doc", self.show_progress_bar)
+        self._bar.update(len(batch.doc_ids))
 
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Write the last shard and the shard manifest, then build the index.
@@ -144,10 +154,22 @@ class IndexCallback(Callback):
             ValueError: If no documents were seen.
         """
         assert self._stream is not None  # set up for the test stage
+        self._bar = _close(self._bar)
         if self._stream.num_docs == 0:
             raise ValueError("IndexCallback saw no documents to index")
         self._stream.finish()
-        indexer_for(self.index_config).build(self.shards_dir, self.index_dir, self.index_config)
+        with progress_bars(self.show_progress_bar):
+            indexer_for(self.index_config).build(self.shards_dir, self.index_dir, self.index_config)
+
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+        """Close the progress bar."""
+        self._bar = _close(self._bar)
+
+
+def _close(bar: ProgressBar | None) -> None:
+    """Close ``bar`` (when there is one); returns None, for ``self._bar = _close(self._bar)``."""
+    if bar is not None:
+        bar.close()
 
 
 def _index_batches(batches: Iterable[Any]) -> Iterator[IndexBatch]:
@@ -212,17 +234,25 @@ class RunCallback(Callback):
         save_dir: Folder for ``{dataset}.parquet``, ``{dataset}.run`` (TREC),
             ``{dataset}.metrics.json`` and ``{dataset}.per_query.parquet``; None writes nothing.
         run_tag: Tag of the TREC run lines.
+        show_progress_bar: Show a bar counting the queries done on stderr; None: in a terminal
+            only (see :mod:`lir_core.progress`).
 
     Attributes:
         outcomes: Dataset name -> :class:`RunOutcome` of the last test run.
     """
 
-    def __init__(self, save_dir: str | Path | None = None, run_tag: str = "lir_core") -> None:
+    progress_description = "queries"
+
+    def __init__(
+        self, save_dir: str | Path | None = None, run_tag: str = "lir_core", show_progress_bar: bool | None = None
+    ) -> None:
         super().__init__()
         self.save_dir = Path(save_dir) if save_dir is not None else None
         self.run_tag = run_tag
+        self.show_progress_bar = show_progress_bar
         self.outcomes: dict[str, RunOutcome] = {}
         self._runs: dict[int, _RunAccumulator] = {}
+        self._bar: ProgressBar | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         """Start collecting (test stage only).
@@ -234,9 +264,28 @@ class RunCallback(Callback):
             return
         _single_process(trainer, self)
         self.outcomes, self._runs = {}, {}
+        self._bar = _close(self._bar)
 
     def _accumulator(self, dataloader_idx: int) -> _RunAccumulator:
         return self._runs.setdefault(dataloader_idx, _RunAccumulator())
+
+    def _add(
+        self,
+        dataloader_idx: int,
+        query_ids: Sequence[str],
+        doc_ids: Sequence[Sequence[str]],
+        scores: Sequence[Sequence[float]],
+        qrels: Sequence[dict[str, int] | None],
+    ) -> None:
+        """Add a batch's ranked queries to the dataset's run and count them on the progress bar."""
+        self._accumulator(dataloader_idx).add(query_ids, doc_ids, scores, qrels)
+        if self._bar is None:
+            self._bar = progress_bar(None, self.progress_description, "query", self.show_progress_bar)
+        self._bar.update(len(query_ids))
+
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+        """Close the progress bar."""
+        self._bar = _close(self._bar)
 
     def producer(self, pl_module: LightningIRModule) -> dict[str, Any]:
         """What produced the runs, for the run folder's manifest."""
@@ -248,6 +297,7 @@ class RunCallback(Callback):
 
     def on_test_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Write, evaluate and log every dataset's run."""
+        self._bar = _close(self._bar)
         loaders = trainer.test_dataloaders
         loaders = loaders if isinstance(loaders, Sequence) else [loaders]
         for dataloader_idx, accumulator in sorted(self._runs.items()):
@@ -289,11 +339,14 @@ class SearchCallback(RunCallback):
         search_config: How to search, e.g. ``FaissSearchConfig(k=10)``.
         save_dir: Where to write runs and evaluations (see :class:`RunCallback`).
         run_tag: Tag of the TREC run lines.
+        show_progress_bar: A bar counting the queries searched (see :class:`RunCallback`).
 
     Example:
         >>> callback = SearchCallback("index", FaissSearchConfig(k=10), save_dir="runs")  # doctest: +SKIP
         >>> LightningIRTrainer(callbacks=[callback]).search(module, data_module)  # doctest: +SKIP
     """
+
+    progress_description = "searching"
 
     def __init__(
         self,
@@ -301,8 +354,9 @@ class SearchCallback(RunCallback):
         search_config: SearchConfig,
         save_dir: str | Path | None = None,
         run_tag: str = "lir_core",
+        show_progress_bar: bool | None = None,
     ) -> None:
-        super().__init__(save_dir, run_tag)
+        super().__init__(save_dir, run_tag, show_progress_bar)
         self.index_dir = Path(index_dir)
         self.search_config = search_config
         self._searcher: Searcher | None = None
@@ -343,7 +397,7 @@ class SearchCallback(RunCallback):
         k = self.search_config.k
         doc_ids, scores = self._searcher.search_embeddings(outputs.embeddings, outputs.scoring_mask, k)
         qrels = batch.qrels or [None] * len(batch.query_ids)
-        self._accumulator(dataloader_idx).add(batch.query_ids, doc_ids, scores, qrels)
+        self._add(dataloader_idx, batch.query_ids, doc_ids, scores, qrels)
 
 
 class ReRankCallback(RunCallback):
@@ -352,7 +406,10 @@ class ReRankCallback(RunCallback):
     Args:
         save_dir: Where to write runs and evaluations (see :class:`RunCallback`).
         run_tag: Tag of the TREC run lines.
+        show_progress_bar: A bar counting the queries re-ranked (see :class:`RunCallback`).
     """
+
+    progress_description = "re-ranking"
 
     def on_test_batch_end(
         self,
@@ -372,6 +429,4 @@ class ReRankCallback(RunCallback):
             order = torch.argsort(query_scores, descending=True, stable=True).tolist()
             doc_ids.append([ids[i] for i in order])
             doc_scores.append(query_scores[order].tolist())
-        self._accumulator(dataloader_idx).add(
-            batch.query_ids, doc_ids, doc_scores, batch.qrels or [None] * len(batch.query_ids)
-        )
+        self._add(dataloader_idx, batch.query_ids, doc_ids, doc_scores, batch.qrels or [None] * len(batch.query_ids))

@@ -116,11 +116,15 @@ class LightningIRModule(L.LightningModule):
         candidates: Sequence[Sequence[str]],
         batch_size: int = 32,
         precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> torch.Tensor:
         """Score each query's candidate documents (re-ranking): one score per candidate, flat in
         input order. This is ``score(queries, candidates).scores`` (a cross-encoder reads every
-        query-document pair); bi-encoders override it to encode each distinct document once."""
-        return self.score(list(queries), candidates, batch_size, precision).scores  # type: ignore[attr-defined]
+        query-document pair); bi-encoders override it to encode each distinct document once.
+        ``show_progress_bar``: a bar on stderr; None: in a terminal only (see :mod:`lir_core.progress`)."""
+        return self.score(  # type: ignore[attr-defined]
+            list(queries), candidates, batch_size, precision, show_progress_bar=show_progress_bar
+        ).scores
 
     def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> Any:
         """Lightning's test loop runs indexing, search and re-ranking through callbacks."""

@@ -19,6 +19,7 @@ from lir_core.bi_encoder.model import BiEncoderEmbedding, BiEncoderModel, BiEnco
 from lir_core.bi_encoder.tokenizer import BiEncoderTokenizer
 from lir_core.data.samples import IndexBatch, RankBatch, SearchBatch
 from lir_core.loss import InBatchLoss, RegularizationLoss, ScoringLoss
+from lir_core.progress import progress_bar
 
 
 class BiEncoderModule(LightningIRModule):
@@ -55,23 +56,41 @@ class BiEncoderModule(LightningIRModule):
         input_type: InputType,
         batch_size: int = 32,
         precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> Iterator[tuple[list[int], BiEncoderEmbedding]]:
         """Encode texts in length-sorted batches under ``inference_mode``.
+
+        Args:
+            texts: The texts.
+            input_type: ``"query"`` or ``"doc"``.
+            batch_size: Texts per forward pass.
+            precision: Inference precision (default: the module's).
+            show_progress_bar: Show a bar counting the texts on stderr; None: in a terminal
+                only (see :mod:`lir_core.progress`).
 
         Yields:
             The positions of the batch's texts in ``texts`` and their fp32 embeddings.
         """
         if len(texts) == 0:
             raise ValueError(f"no {input_type} texts to encode")
-        with self.inference_context(precision):
+        unit = "query" if input_type == "query" else "doc"
+        with self.inference_context(precision), progress_bar(
+            len(texts), f"encoding {'queries' if input_type == 'query' else 'docs'}", unit, show_progress_bar
+        ) as bar:
             for indices in length_sorted_batches(texts, batch_size):
                 embedding = self._encode_batch([texts[i] for i in indices], input_type)
+                bar.update(len(indices))
                 yield indices, BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
 
     def _encode_all(
-        self, texts: Sequence[str], input_type: InputType, batch_size: int, precision: InferencePrecision | None
+        self,
+        texts: Sequence[str],
+        input_type: InputType,
+        batch_size: int,
+        precision: InferencePrecision | None,
+        show_progress_bar: bool | None = None,
     ) -> BiEncoderEmbedding:
-        parts = list(self.iter_encode(texts, input_type, batch_size, precision))
+        parts = list(self.iter_encode(texts, input_type, batch_size, precision, show_progress_bar))
         width = max(part.embeddings.shape[1] for _, part in parts)
         dim = parts[0][1].embeddings.shape[2]
         embeddings = torch.zeros(len(texts), width, dim)
@@ -83,16 +102,26 @@ class BiEncoderModule(LightningIRModule):
         return BiEncoderEmbedding(embeddings, scoring_mask)
 
     def encode_queries(
-        self, queries: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None
+        self,
+        queries: Sequence[str],
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> BiEncoderEmbedding:
-        """Encode queries in batches; rows follow the input order."""
-        return self._encode_all(queries, "query", batch_size, precision)
+        """Encode queries in batches; rows follow the input order. ``show_progress_bar``: see
+        :meth:`iter_encode`."""
+        return self._encode_all(queries, "query", batch_size, precision, show_progress_bar)
 
     def encode_docs(
-        self, docs: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None
+        self,
+        docs: Sequence[str],
+        batch_size: int = 32,
+        precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> BiEncoderEmbedding:
-        """Encode documents in batches; rows follow the input order."""
-        return self._encode_all(docs, "doc", batch_size, precision)
+        """Encode documents in batches; rows follow the input order. ``show_progress_bar``: see
+        :meth:`iter_encode`."""
+        return self._encode_all(docs, "doc", batch_size, precision, show_progress_bar)
 
     def score(
         self,
@@ -100,15 +129,19 @@ class BiEncoderModule(LightningIRModule):
         docs: Sequence[str] | Sequence[Sequence[str]],
         batch_size: int = 32,
         precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> BiEncoderOutput:
         """Score documents for one query (a list of docs) or for several (a list per query).
+
+        ``show_progress_bar``: bars for the encoding of the queries and the documents; None: in
+        a terminal only (see :mod:`lir_core.progress`).
 
         Returns:
             A ``BiEncoderOutput`` whose ``scores`` has one value per document.
         """
         query_list, doc_list, num_docs = flatten_score_inputs(queries, docs)
-        query_embeddings = self.encode_queries(query_list, batch_size, precision)
-        doc_embeddings = self.encode_docs(doc_list, batch_size, precision)
+        query_embeddings = self.encode_queries(query_list, batch_size, precision, show_progress_bar)
+        doc_embeddings = self.encode_docs(doc_list, batch_size, precision, show_progress_bar)
         with self.inference_context("fp32"):
             scores = self.model.score(query_embeddings, doc_embeddings, num_docs)
         return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
@@ -119,13 +152,14 @@ class BiEncoderModule(LightningIRModule):
         candidates: Sequence[Sequence[str]],
         batch_size: int = 32,
         precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> torch.Tensor:
         """Score each query's candidate documents (re-ranking), encoding every distinct document once.
 
         The candidates of different queries overlap heavily (the BM25 top 100 of SciFact's 300
         test queries are 30,000 pairs over about 5,000 documents), and only queries and documents
         are encoded by a bi-encoder, so this costs one pass over the distinct documents where
-        ``score`` encodes every pair's document.
+        ``score`` encodes every pair's document. ``show_progress_bar``: as for :meth:`score`.
 
         Returns:
             One score per candidate, flat in input order (as ``score(queries, candidates).scores``).
@@ -133,8 +167,8 @@ class BiEncoderModule(LightningIRModule):
         query_list, doc_list, num_docs = flatten_score_inputs(list(queries), candidates)
         distinct = list(dict.fromkeys(doc_list))
         row_of = {text: row for row, text in enumerate(distinct)}
-        query_embeddings = self.encode_queries(query_list, batch_size, precision)
-        doc_embeddings = self.encode_docs(distinct, batch_size, precision)
+        query_embeddings = self.encode_queries(query_list, batch_size, precision, show_progress_bar)
+        doc_embeddings = self.encode_docs(distinct, batch_size, precision, show_progress_bar)
         scores, start = torch.empty(len(doc_list)), 0
         with self.inference_context("fp32"):
             for position, count in enumerate(num_docs):

@@ -13,6 +13,7 @@ from lir_core.cross_encoder.config import CrossEncoderConfig
 from lir_core.cross_encoder.model import CrossEncoderModel, CrossEncoderOutput
 from lir_core.cross_encoder.tokenizer import CrossEncoderTokenizer
 from lir_core.data.samples import RankBatch
+from lir_core.progress import progress_bar
 
 
 class CrossEncoderModule(LightningIRModule):
@@ -41,8 +42,12 @@ class CrossEncoderModule(LightningIRModule):
         docs: Sequence[str] | Sequence[Sequence[str]],
         batch_size: int = 32,
         precision: InferencePrecision | None = None,
+        show_progress_bar: bool | None = None,
     ) -> CrossEncoderOutput:
         """Score documents for one query (a list of docs) or several (a list per query).
+
+        ``show_progress_bar``: a bar counting the scored pairs on stderr; None: in a terminal
+        only (see :mod:`lir_core.progress`).
 
         Returns:
             A ``CrossEncoderOutput`` with one score per document, in input order.
@@ -50,11 +55,14 @@ class CrossEncoderModule(LightningIRModule):
         query_list, doc_list, num_docs = flatten_score_inputs(queries, docs)
         pair_queries = [q for q, n in zip(query_list, num_docs) for _ in range(n)]
         scores = torch.empty(len(doc_list))
-        with self.inference_context(precision):
+        with self.inference_context(precision), progress_bar(
+            len(doc_list), "scoring", "pair", show_progress_bar
+        ) as bar:
             for start, stop, group in self._groups(num_docs, batch_size):
                 encoding = self.tokenizer.tokenize_pairs(pair_queries[start:stop], doc_list[start:stop])
                 encoding = {k: v.to(self.device) for k, v in encoding.items()}
                 scores[start:stop] = self.model(encoding, group).scores.float().cpu()
+                bar.update(stop - start)
         return CrossEncoderOutput(scores)
 
     def _groups(self, num_docs: list[int], batch_size: int) -> list[tuple[int, int, list[int]]]:

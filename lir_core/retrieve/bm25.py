@@ -19,6 +19,7 @@ import bm25s
 
 from lir_core.data.readers import Run
 from lir_core.data.writers import atomic_directory
+from lir_core.progress import progress_enabled
 from lir_core.retrieve.base import SearchResult
 from lir_core.retrieve.runs import RunFiles, write_run
 
@@ -86,13 +87,16 @@ class Bm25Retriever:
         """Number of indexed documents."""
         return len(self._doc_ids)
 
-    def _tokenize(self, texts: Sequence[str], return_ids: bool) -> Any:
+    def _tokenize(self, texts: Sequence[str], return_ids: bool, show_progress: bool = False) -> Any:
         return bm25s.tokenize(
-            list(texts), stopwords=STOPWORDS, stemmer=self._stemmer, return_ids=return_ids, show_progress=False
+            list(texts), stopwords=STOPWORDS, stemmer=self._stemmer, return_ids=return_ids, show_progress=show_progress
         )
 
-    def index(self, doc_ids: Sequence[str], docs: Sequence[str]) -> None:
+    def index(self, doc_ids: Sequence[str], docs: Sequence[str], show_progress_bar: bool | None = None) -> None:
         """Index documents, replacing any previous index.
+
+        ``show_progress_bar``: ``bm25s``' bars for tokenizing and indexing, on stderr; None: in
+        a terminal only (see :mod:`lir_core.progress`).
 
         Raises:
             ValueError: If there are no documents, the two lists differ in length, or ids repeat.
@@ -103,14 +107,16 @@ class Bm25Retriever:
             raise ValueError(f"got {len(doc_ids)} doc ids for {len(docs)} docs")
         if len(set(doc_ids)) != len(doc_ids):
             raise ValueError("doc ids must be unique")
-        self._bm25.index(self._tokenize(docs, return_ids=True), show_progress=False)
+        show = progress_enabled(show_progress_bar)
+        self._bm25.index(self._tokenize(docs, return_ids=True, show_progress=show), show_progress=show)
         self._doc_ids = [str(doc_id) for doc_id in doc_ids]
 
-    def search(self, queries: Mapping[str, str], k: int = 100) -> Run:
+    def search(self, queries: Mapping[str, str], k: int = 100, show_progress_bar: bool | None = None) -> Run:
         """Retrieve up to ``k`` documents per query.
 
         Documents sharing no word with a query (score 0) are left out, so a query may get
-        fewer than ``k`` (or no) documents.
+        fewer than ``k`` (or no) documents. ``show_progress_bar``: ``bm25s``' bars for
+        tokenizing and retrieving, on stderr; None: in a terminal only (see :mod:`lir_core.progress`).
 
         Returns:
             ``{query_id: {doc_id: score}}``, best first.
@@ -124,8 +130,9 @@ class Bm25Retriever:
             raise ValueError(f"k must be >= 1, got {k}")
         if not queries:
             return {}
-        tokens = self._tokenize(list(queries.values()), return_ids=False)
-        indices, scores = self._bm25.retrieve(tokens, k=min(k, self.num_docs), show_progress=False)
+        show = progress_enabled(show_progress_bar)
+        tokens = self._tokenize(list(queries.values()), return_ids=False, show_progress=show)
+        indices, scores = self._bm25.retrieve(tokens, k=min(k, self.num_docs), show_progress=show)
         return {
             query_id: {
                 self._doc_ids[index]: float(score) for index, score in zip(row_indices, row_scores) if score > 0

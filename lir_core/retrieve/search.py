@@ -24,6 +24,7 @@ import torch
 from lir_core.artifacts import Manifest
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.data.samples import DocSample
+from lir_core.progress import progress_bar
 from lir_core.retrieve.base import SearchConfig, Searcher, SearchResult, as_query_dict, searcher_class_for
 
 
@@ -72,8 +73,13 @@ class Retriever:
         searcher = searcher_class_for(manifest.kind)(index_dir, search_config, module)  # type: ignore[call-arg]
         return cls(module, searcher, search_config, batch_size)
 
-    def search(self, queries: Mapping[str, str] | Sequence[str]) -> SearchResult:
+    def search(
+        self, queries: Mapping[str, str] | Sequence[str], show_progress_bar: bool | None = None
+    ) -> SearchResult:
         """Top-k documents for ``{query_id: text}`` or a list of texts (ids "0", "1", ...).
+
+        ``show_progress_bar``: a bar counting the queries searched (encoded and looked up) on
+        stderr; None: in a terminal only (see :mod:`lir_core.progress`).
 
         Raises:
             ValueError: If there are no queries or a query is empty.
@@ -82,12 +88,14 @@ class Retriever:
         query_ids, texts = list(query_dict), list(query_dict.values())
         doc_ids: list[list[str]] = [[] for _ in texts]
         scores: list[list[float]] = [[] for _ in texts]
-        for indices, embedding in self.module.iter_encode(texts, "query", self.batch_size):
-            found_ids, found_scores = self.searcher.search_embeddings(
-                embedding.embeddings, embedding.scoring_mask, self.search_config.k
-            )
-            for position, ids, values in zip(indices, found_ids, found_scores):
-                doc_ids[position], scores[position] = ids, values
+        with progress_bar(len(texts), "searching", "query", show_progress_bar) as bar:
+            for indices, embedding in self.module.iter_encode(texts, "query", self.batch_size, show_progress_bar=False):
+                found_ids, found_scores = self.searcher.search_embeddings(
+                    embedding.embeddings, embedding.scoring_mask, self.search_config.k
+                )
+                for position, ids, values in zip(indices, found_ids, found_scores):
+                    doc_ids[position], scores[position] = ids, values
+                bar.update(len(indices))
         return SearchResult(query_ids, doc_ids, scores)
 
 
@@ -97,9 +105,11 @@ def search(
     queries: Mapping[str, str] | Sequence[str],
     search_config: SearchConfig,
     batch_size: int = 32,
+    show_progress_bar: bool | None = None,
 ) -> SearchResult:
-    """Encode queries with ``module`` and search the index in ``index_dir`` (see :class:`Retriever`)."""
-    return Retriever.open(module, index_dir, search_config, batch_size).search(queries)
+    """Encode queries with ``module`` and search the index in ``index_dir`` (see :class:`Retriever`;
+    ``show_progress_bar`` as for :meth:`Retriever.search`)."""
+    return Retriever.open(module, index_dir, search_config, batch_size).search(queries, show_progress_bar)
 
 
 def exhaustive_search(
@@ -108,11 +118,14 @@ def exhaustive_search(
     queries: Mapping[str, str] | Sequence[str],
     k: int,
     batch_size: int = 32,
+    show_progress_bar: bool | None = None,
 ) -> SearchResult:
     """Brute force: score every query against every document with ``module``'s own scoring.
 
     Works for every bi-encoder (dense, multi-vector MaxSim, sparse); meant as the reference
-    that indexes are checked against, on small collections.
+    that indexes are checked against, on small collections. ``show_progress_bar``: bars for
+    encoding the documents and for searching, on stderr; None: in a terminal only (see
+    :mod:`lir_core.progress`).
     """
     if isinstance(docs, Mapping):
         doc_ids, texts = [str(d) for d in docs], list(docs.values())
@@ -120,13 +133,15 @@ def exhaustive_search(
         doc_ids, texts = [d.doc_id for d in docs], [d.doc for d in docs]
     query_dict = as_query_dict(queries)
     k = clamp_k(k, len(doc_ids))
-    doc_embeddings = module.encode_docs(texts, batch_size)
-    query_embeddings = module.encode_queries(list(query_dict.values()), batch_size)
+    doc_embeddings = module.encode_docs(texts, batch_size, show_progress_bar=show_progress_bar)
     result = SearchResult(list(query_dict), [], [])
-    with module.inference_context("fp32"):
-        for position in range(len(query_embeddings)):
-            scores = module.model.score(query_embeddings[position : position + 1], doc_embeddings, [len(doc_ids)])
-            top = torch.topk(scores, k)
-            result.doc_ids.append([doc_ids[i] for i in top.indices.tolist()])
-            result.scores.append(top.values.tolist())
+    with progress_bar(len(query_dict), "searching", "query", show_progress_bar) as bar:
+        query_embeddings = module.encode_queries(list(query_dict.values()), batch_size, show_progress_bar=False)
+        with module.inference_context("fp32"):
+            for position in range(len(query_embeddings)):
+                scores = module.model.score(query_embeddings[position : position + 1], doc_embeddings, [len(doc_ids)])
+                top = torch.topk(scores, k)
+                result.doc_ids.append([doc_ids[i] for i in top.indices.tolist()])
+                result.scores.append(top.values.tolist())
+                bar.update()
     return result

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lir_core.artifacts import MANIFEST_NAME, FileEntry, Manifest, atomic_path, sha256_file
+from lir_core.progress import progress_bar
 from lir_core.retrieve.base import IndexConfig, Indexer
 from lir_core.retrieve.faiss.config import (
     FaissFlatIndexConfig,
@@ -54,6 +55,9 @@ class FaissIndexer(Indexer):
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
         """Train (IVF/PQ: on a seeded sample), add the shards one by one, write the index.
 
+        Adding shows a bar counting the documents in a terminal (see :mod:`lir_core.progress`;
+        ``with progress_bars(False):`` turns it off).
+
         Raises:
             TypeError: If ``config`` is not this indexer's config type.
             ValueError: If the shards are not dense single-vector shards, the collection is
@@ -77,9 +81,11 @@ class FaissIndexer(Indexer):
             logger.info("training %s on %d vectors", type(index).__name__, len(sample))
             index.train(prepare_vectors(sample, normalize))
         doc_ids = []
-        for shard in shards.iter_batches():
-            index.add(prepare_vectors(shard.vectors, normalize))
-            doc_ids.append(pa.array(shard.doc_ids, pa.string()))
+        with progress_bar(shards.num_docs, f"indexing ({type(index).__name__})", "doc") as bar:
+            for shard in shards.iter_batches():
+                index.add(prepare_vectors(shard.vectors, normalize))
+                doc_ids.append(pa.array(shard.doc_ids, pa.string()))
+                bar.update(len(shard.doc_ids))
         ids = pa.chunked_array(doc_ids, pa.string())
         _check_unique(ids, shards_dir)
         with atomic_path(index_dir / INDEX_FILE) as tmp:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from lir_core.progress import progress_bar
 from lir_core.retrieve.plaid.codec import ResidualCodec
 from lir_core.retrieve.plaid.config import PlaidIndexConfig, default_num_centroids
 from lir_core.retrieve.plaid.records import MultiVectorDocs
@@ -77,7 +78,8 @@ class PlaidIndex:
 
     @classmethod
     def build(cls, shards: Iterable[MultiVectorDocs], config: PlaidIndexConfig) -> "PlaidIndex":
-        """Train the codec on a token sample, then compress every token and invert.
+        """Train the codec on a token sample, then compress every token and invert; compressing
+        shows a bar counting the tokens in a terminal (see :mod:`lir_core.progress`).
 
         Args:
             shards: A re-iterable of shards (a list, or a shard reader): read three times.
@@ -98,16 +100,18 @@ class PlaidIndex:
         codec = ResidualCodec.train(sample, num_centroids, config.n_bits, config.kmeans_niters, config.seed)
         doc_ids: list[str] = []
         token_counts, codes, residuals, norms = [], [], [], []
-        for shard in shards:
-            for start in range(0, len(shard.vectors), _COMPRESS_BATCH_TOKENS):
-                batch = shard.vectors[start : start + _COMPRESS_BATCH_TOKENS]
-                batch_codes = codec.assign(batch)
-                batch_residuals = codec.compress(batch, batch_codes)
-                codes.append(batch_codes)
-                residuals.append(batch_residuals)
-                norms.append(codec.decompressed_norms(batch_codes, batch_residuals))
-            doc_ids.extend(shard.doc_ids)
-            token_counts.append(shard.num_tokens)
+        with progress_bar(num_tokens, "compressing tokens", "token") as bar:
+            for shard in shards:
+                for start in range(0, len(shard.vectors), _COMPRESS_BATCH_TOKENS):
+                    batch = shard.vectors[start : start + _COMPRESS_BATCH_TOKENS]
+                    batch_codes = codec.assign(batch)
+                    batch_residuals = codec.compress(batch, batch_codes)
+                    codes.append(batch_codes)
+                    residuals.append(batch_residuals)
+                    norms.append(codec.decompressed_norms(batch_codes, batch_residuals))
+                    bar.update(len(batch))
+                doc_ids.extend(shard.doc_ids)
+                token_counts.append(shard.num_tokens)
         check_unique_doc_ids(doc_ids)
         counts = np.concatenate(token_counts)
         all_codes = np.concatenate(codes)
