@@ -176,6 +176,8 @@ def test_a_tsv_line_that_merely_contains_a_tag_is_not_sgml(tmp_path: Path) -> No
 
 
 def test_empty_sgml_named_collection_and_topics_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"missing\.sgml: no such file"):  # not taken for an ir_datasets id
+        DocDataset(str(tmp_path / "missing.sgml"))
     docs, topics = write(tmp_path, "docs.sgml", "\n\n"), write(tmp_path, "topics.txt", "")
     with pytest.raises(ValueError, match=rf"^{re.escape(str(docs))}: the collection has no documents$"):
         DocDataset(str(docs))
