@@ -16,7 +16,6 @@ from tasks.artifacts import artifact_dir, fingerprint
 from tasks.caching import ArtifactCache
 from tasks.code_versions import MODEL_CODE
 from tasks.logs import run_logger
-from tasks.models import load_module
 from tasks.search import RUN_STEM, read_queries
 
 
@@ -37,6 +36,8 @@ def re_rank(run: str, queries: str, docs: str, model: str, out_dir: str, model_t
     candidates = {qid: group["doc_id"].tolist() for qid, group in frame.groupby("query_id", sort=False)}
     query_texts = read_queries(queries)
     texts = doc_texts(docs, set(frame["doc_id"]))
+    from tasks.models import load_module  # torch and transformers: only where a model scores
+
     module, lock = load_module(model, model_type, precision, model_config)
     query_ids = [qid for qid in candidates if qid in query_texts]
     with lock:

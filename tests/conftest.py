@@ -1,8 +1,15 @@
-"""Shared fixtures: tiny random backbones with small fixed-vocabulary tokenizers, built offline."""
+"""Shared fixtures: tiny random backbones with small fixed-vocabulary tokenizers, built offline, and
+one Prefect test server per session (``prefect_server``).
+
+The server's URL is exported as ``PREFECT_API_URL`` so that subprocesses (flows run as commands,
+DVC stages) and Dask workers report to it instead of each starting a temporary server. Prefect's
+home and result storage live in a temporary folder, never in the project's ``.prefect``.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +32,8 @@ from transformers import (
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 transformers.utils.logging.disable_progress_bar()
+
+REPO = Path(__file__).resolve().parents[1]
 
 CORPUS = [
     "Berlin is the capital of Germany.",
@@ -154,6 +163,41 @@ def build_tiny_backbone(kind: str, directory: Path, masked_lm: bool = False) -> 
     return directory
 
 
+# Tiny models run on one intra-op thread, in this process and (OMP_NUM_THREADS) in the
+# subprocesses that tests start; tests marked ``slow`` (real weights) get torch's default and the
+# original environment back for their own body. Set at import, so that module and session fixtures
+# that encode with tiny models run on one thread too, and so that a subprocess computes the same
+# bits as this process (tests compare shards encoded here and in a subprocess byte for byte).
+# A tiny model's ops are too small to gain from a second thread, while two threads that must meet
+# at every op stall whenever another process holds a core (a Prefect server, a subprocess of the
+# same test, another job on the machine). Measured on this project's 2-core machine with other
+# jobs running: tests/models/test_doc_encoder.py, tests/test_training.py and
+# tests/tasks/test_fine_tune_task.py took 86 s with the default 2 threads and 25 s with 1
+# (test_doc_encoder alone 21 s -> 1.1 s).
+DEFAULT_TORCH_THREADS = torch.get_num_threads()
+ORIGINAL_OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS")
+torch.set_num_threads(1)
+os.environ["OMP_NUM_THREADS"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def _default_threads_for_slow_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Real-weight (``slow``) tests, and their subprocesses, compute on the default number of threads."""
+    if not request.node.get_closest_marker("slow"):
+        yield
+        return
+    torch.set_num_threads(DEFAULT_TORCH_THREADS)
+    if ORIGINAL_OMP_NUM_THREADS is None:
+        os.environ.pop("OMP_NUM_THREADS", None)
+    else:
+        os.environ["OMP_NUM_THREADS"] = ORIGINAL_OMP_NUM_THREADS
+    try:
+        yield
+    finally:
+        torch.set_num_threads(1)
+        os.environ["OMP_NUM_THREADS"] = "1"
+
+
 @pytest.fixture(scope="session")
 def tiny_backbone(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Factory: ``tiny_backbone("bert", masked_lm=False)`` -> folder (built once per session)."""
@@ -167,6 +211,36 @@ def tiny_backbone(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Pat
         return cache[key]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the session's Prefect test server; yields its API URL."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_HOME,
+        PREFECT_RESULTS_LOCAL_STORAGE_PATH,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    env = {"PREFECT_HOME": str(home), "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
+           "DO_NOT_TRACK": "1", "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    saved = {key: os.environ.get(key) for key in [*env, "PREFECT_API_URL"]}
+    os.environ.update(env)
+    try:
+        with temporary_settings({PREFECT_HOME: home, PREFECT_RESULTS_LOCAL_STORAGE_PATH: home / "results"}):
+            with prefect_test_harness(server_startup_timeout=120):
+                os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+                yield os.environ["PREFECT_API_URL"]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -19,15 +19,15 @@ def run_load_dataset(dataset: Dataset, qrels: Path, tmp_path: Path) -> subproces
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump({"name": "bad-input", "artifacts": str(dataset.out.parent), "dataset": {
         "docs": str(dataset.docs), "queries": str(dataset.queries), "qrels": str(qrels)}}))
-    home = tmp_path / "prefect-home"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1",
-           "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results")}
+    # Reports to the session's Prefect server (prefect_server exports PREFECT_API_URL) instead of
+    # starting a temporary one per command.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "flows.load_dataset", "--params", str(params)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
-def test_qrels_warning_is_in_the_run_log(dataset: Dataset, tmp_path: Path) -> None:
+def test_qrels_warning_is_in_the_run_log(prefect_server: str, dataset: Dataset, tmp_path: Path) -> None:
     qrels = tmp_path / "extra.qrels"
     qrels.write_text("1 0 d1 1\n2 0 d3 1\n9 0 d2 1\n")
     result = run_load_dataset(dataset, qrels, tmp_path)
@@ -39,7 +39,7 @@ def test_qrels_warning_is_in_the_run_log(dataset: Dataset, tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_qrels_matching_no_query_fail_the_flow(dataset: Dataset, tmp_path: Path) -> None:
+def test_qrels_matching_no_query_fail_the_flow(prefect_server: str, dataset: Dataset, tmp_path: Path) -> None:
     qrels = tmp_path / "other.qrels"
     qrels.write_text("x1 0 d1 1\n")
     result = run_load_dataset(dataset, qrels, tmp_path)

@@ -9,7 +9,7 @@ from its API, as the UI does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -100,18 +100,7 @@ def test_cache_policy_says_why_it_rebuilds(tmp_path: Path, policy_run) -> None:
     assert policy_run({**params, "text": "v2"}) == []  # stale and deleted: a first build of the new key
 
 
-# --- real flows on a Prefect test server -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from prefect.settings import PREFECT_HOME, PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    home = tmp_path_factory.mktemp("prefect-home")
-    with temporary_settings({PREFECT_HOME: home, PREFECT_RESULTS_LOCAL_STORAGE_PATH: home / "results"}):
-        with prefect_test_harness(server_startup_timeout=120):
-            yield
+# --- real flows on the session's Prefect test server (prefect_server, tests/conftest.py) -----------
 
 
 def run_log(state: Any) -> list[str]:
@@ -142,7 +131,7 @@ def encode_flow(model: str, docs: str, out_dir: str) -> str:
 
 
 @pytest.mark.slow
-def test_corrupt_artifact_reason_is_in_the_run_log(prefect_api: None, tmp_path: Path) -> None:
+def test_corrupt_artifact_reason_is_in_the_run_log(prefect_server: str, tmp_path: Path) -> None:
     out = str(tmp_path / "artifact")
     write_text_flow(out, "v1")
     (Path(out) / "text.txt").write_text("flipped")
@@ -152,7 +141,7 @@ def test_corrupt_artifact_reason_is_in_the_run_log(prefect_api: None, tmp_path: 
 
 
 @pytest.mark.slow
-def test_corrupt_shard_reason_is_in_the_run_log(prefect_api: None, dataset: Dataset, tmp_path: Path,
+def test_corrupt_shard_reason_is_in_the_run_log(prefect_server: str, dataset: Dataset, tmp_path: Path,
                                                  tiny_backbone: Callable[..., Path]) -> None:
     """The reason comes from ``lir_core.retrieve.shards`` (a library logger) inside the task."""
     load_dataset.fn(str(dataset.out), docs=str(dataset.docs), queries=str(dataset.queries), qrels=str(dataset.qrels))
