@@ -43,7 +43,8 @@ def test_pipeline_runs_then_reuses_everything(write_params: Callable[..., Path],
     # every query is judged; one of the 12 is held out for validation (validation_fraction 0.1)
     assert len(tuples) == 11 and tuples["neg_doc_ids"].map(len).max() == 3
     assert pd.read_csv(root / "models/minilm-ft/loss.csv")["step"].tolist() == [1, 2]
-    assert pd.read_csv(root / "models/minilm-ft/validation.csv")["step"].tolist() == [0, 1, 2]  # step 0 (the starting weights), then max_steps // 5 -> 1
+    # step 0 (the starting weights), then every max_steps // 5 = 1 steps
+    assert pd.read_csv(root / "models/minilm-ft/validation.csv")["step"].tolist() == [0, 1, 2]
     cross = CrossEncoderModule(str(root / "models/minilm-cross"))
     assert type(cross.config).__name__ == "MonoConfig" and cross.config.doc_length == 64
     tuned = BiEncoderModule(str(root / "models/minilm-ft"))
