@@ -34,21 +34,26 @@ Synthetic vectors (seeded; generated once per kind and size into ``bench/.cache/
 - token vectors (PLAID): 384-d, L2-normalised, 30-90 tokens per document (mean 60) around
   8,192 token types: 70% of a document's tokens of its topic's 64 types, 30% of common types
   (1,024 topics, Zipf-Mandelbrot frequencies); queries of 32 tokens, 24 of them from a target
-  document and 8 of its topic's types, all with noise. Up to 100k documents (6M tokens, 9 GB of float32 shards at 100k);
-  exhaustive MaxSim as a family only up to 10k (its build holds all tokens twice in memory).
+  document and 8 of its topic's types, all with noise. Up to 100k documents (6M tokens, 9 GB
+  of float32 shards at 100k); exhaustive MaxSim as a family only up to 10k (its build holds
+  all tokens twice in memory).
 
 Results are merged into ``bench/results/scale.json`` (one entry per family and size, so runs
 of different sizes accumulate), then ``bench/results/scale.png`` (log-log) and
-``bench/results/scale.md`` (the README table: each family projected to 8.8M documents from
-the slopes of its two largest measured sizes) are redrawn from it.
+``bench/results/scale.md`` (the README table) are redrawn from it. Each family is projected to
+8.8M documents (MS MARCO) from its two largest measured sizes: memory and disk as a constant
+plus the measured cost per document, time by the measured log-log slope.
 
 Usage:
     python bench/scale.py [--sizes 10000,100000,1000000] [--families faiss-flat,...]
-                          [--queries 200] [--threads 1] [--shared-cores "what else ran"]
+                          [--queries 200] [--threads 1] [--max-rss-gib 20]
+                          [--shared-cores "what else ran on the cores"]
     python bench/scale.py --report        # only redraw scale.png and scale.md from scale.json
 
-The full run, for a quiet machine (about 24 GB of RAM, a few hours on one thread; the 1M sparse
-build needs the most memory, see scale.md):
+The full run, for a quiet machine with 24 GiB of RAM (several hours on one thread: Seismic's and
+HNSW's 1M builds take the longest; from the 100k measurements the 1M builds need about 3.5 GiB
+(faiss), 10 GiB (sparse inverted) and 25+ GiB (Seismic on these vectors, which --max-rss-gib
+then stops and records as such)):
     python bench/scale.py --sizes 10000,100000,1000000
 """
 
@@ -502,13 +507,39 @@ def child_exact_maxsim(num_docs: int, num_queries: int) -> dict[str, Any]:
     return {"exact_maxsim_s": round(time.perf_counter() - started, 2), "queries": len(data)}
 
 
-def run_child(args: list[str], threads: int) -> dict[str, Any]:
-    """Run ``bench/scale.py --child ...`` in a fresh process; its last stdout line is its JSON result."""
+class ChildFailed(RuntimeError):
+    """A measured process failed or was stopped (its reason goes into the results)."""
+
+
+def run_child(args: list[str], threads: int, max_rss_gib: float) -> dict[str, Any]:
+    """Run ``bench/scale.py --child ...`` in a fresh process; its last stdout line is its JSON result.
+
+    The process is killed when its RSS exceeds ``max_rss_gib`` (other work needs the memory too).
+
+    Raises:
+        ChildFailed: If it exits with an error or is stopped, saying why.
+    """
     command = [sys.executable, str(Path(__file__).resolve()), "--threads", str(threads), "--child", *args]
-    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    status = Path(f"/proc/{process.pid}/status")
+    stopped = None
+    while True:
+        try:
+            stdout, stderr = process.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            try:
+                rss_kib = next(int(line.split()[1]) for line in status.read_text().splitlines()
+                               if line.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                continue
+            if rss_kib > max_rss_gib * 2**20 and stopped is None:
+                stopped = f"stopped: RSS above --max-rss-gib {max_rss_gib}"
+                process.kill()
+    if stopped or process.returncode != 0:
+        reason = stopped or f"exit status {process.returncode}"
+        raise ChildFailed(f"{' '.join(args)}: {reason}\n{stderr[-2000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def recall_at_k(found: list[list[str]], exact: list[list[str]]) -> float:
@@ -544,6 +575,11 @@ METRICS = {
 }
 
 
+def measured_sizes(entry: dict[str, Any]) -> list[int]:
+    """The sizes of a family that were measured completely, ascending."""
+    return sorted(int(n) for n, row in entry["sizes"].items() if "failed" not in row and "p50_ms" in row)
+
+
 def projections(result: dict[str, Any]) -> dict[str, Any]:
     """Per family and metric: the value at 8.8M documents, from the two largest sizes measured.
 
@@ -555,7 +591,7 @@ def projections(result: dict[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for family, entry in result.get("families", {}).items():
-        sizes = sorted(int(n) for n in entry["sizes"])
+        sizes = measured_sizes(entry)
         rows = [entry["sizes"][str(n)] for n in sizes]
         family_out: dict[str, Any] = {"from_sizes": sizes[-2:]}
         for metric, (_, linear) in METRICS.items():
@@ -589,7 +625,12 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for family, entry in result.get("families", {}).items():
-        sizes = sorted(int(n) for n in entry["sizes"])
+        sizes = measured_sizes(entry)
+        failed = [f"{int(n) // 1000}k {row['failed'].split(': ', 1)[-1]}" for n, row in entry["sizes"].items()
+                  if "failed" in row]
+        if not sizes:
+            lines.append(f"| {family} | {'; '.join(failed)} |" + " - |" * 12)
+            continue
         largest = entry["sizes"][str(sizes[-1])]
         projected = result.get("projection", {}).get(family, {})
 
@@ -614,7 +655,8 @@ def markdown(result: dict[str, Any]) -> str:
             fits = "no: shard over a cluster"
         recall = largest.get("recall_at_10")
         lines.append(
-            f"| {family} | {', '.join(f'{n // 1000}k' for n in sizes)} | {human_seconds(largest['build_s'])} | "
+            f"| {family} | {', '.join([f'{n // 1000}k' for n in sizes] + failed)} | "
+            f"{human_seconds(largest['build_s'])} | "
             f"{largest['build_peak_rss_mib'] / 1024:.2f} GiB | {human_bytes(largest['index_bytes'])} | "
             f"{largest['search_peak_rss_mib'] / 1024:.2f} GiB | {largest['p50_ms']:.3g} / {largest['p99_ms']:.3g} ms | "
             f"{'exact' if recall is None else f'{recall:.3f}'} | {cell('build_s', human_seconds)} | "
@@ -638,7 +680,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     axes = grid.reshape(-1)
     for axis, (metric, (title, _)) in zip(axes, METRICS.items()):
         for family, entry in result.get("families", {}).items():
-            sizes = sorted(int(n) for n in entry["sizes"])
+            sizes = measured_sizes(entry)
             values = [entry["sizes"][str(n)].get(metric) for n in sizes]
             points = [(n, v) for n, v in zip(sizes, values) if v]
             if not points:
@@ -696,6 +738,8 @@ def main() -> None:
     parser.add_argument("--maxsim-queries", type=int, default=50,
                         help="queries for exhaustive MaxSim and PLAID's exact reference (~0.3 s each per 10k docs)")
     parser.add_argument("--threads", type=int, default=1, help="threads of each measured process")
+    parser.add_argument("--max-rss-gib", type=float, default=20.0,
+                        help="kill a measured process above this RSS and record it as stopped")
     parser.add_argument("--shared-cores", default="",
                         help="say what else ran on the cores (recorded with every measurement of this run)")
     parser.add_argument("--report", action="store_true", help="only redraw scale.png and scale.md from scale.json")
@@ -749,25 +793,36 @@ def main() -> None:
 
     for family, num_docs in measurements(families, sizes):
         kind = FAMILIES[family]["kind"]
-        generated = run_child(["generate", kind, str(num_docs), str(args.queries)], args.threads)
-        result["generators"][kind] = generator_facts(kind, num_docs, args.queries) | {"num_docs": "per size"}
-        if generated.get("generated"):
-            print(f"{kind} {num_docs}: generated in {generated['generate_s']} s", flush=True)
+        reference = FAMILIES[family]["reference"]
         load_before = os.getloadavg()[0]
         entry: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "command": command,
                                  "shared_cores": args.shared_cores or None, "threads": args.threads}
-        entry.update(run_child(["build", family, str(num_docs)], args.threads))
-        num_queries = args.maxsim_queries if family == "maxsim-exhaustive" else args.queries
-        entry.update(run_child(["search", family, str(num_docs), str(num_queries)], args.threads))
-        reference = FAMILIES[family]["reference"]
-        if reference == "exact-maxsim":
-            entry.update(run_child(["exact-maxsim", str(num_docs), str(args.maxsim_queries)], args.threads))
-        if reference is not None:
-            found = json.loads(results_file(family, num_docs).read_text())
-            exact = json.loads(results_file(reference, num_docs).read_text())
-            n = min(len(found), len(exact))
-            entry["recall_at_10"] = round(recall_at_k(found[:n], exact[:n]), 4)
-            entry["recall_against"] = f"{reference} ({n} queries)"
+        results_file(family, num_docs).unlink(missing_ok=True)
+        try:
+            generated = run_child(["generate", kind, str(num_docs), str(args.queries)], args.threads, args.max_rss_gib)
+            result["generators"][kind] = generator_facts(kind, num_docs, args.queries) | {"num_docs": "per size"}
+            if generated.get("generated"):
+                print(f"{kind} {num_docs}: generated in {generated['generate_s']} s", flush=True)
+            entry.update(run_child(["build", family, str(num_docs)], args.threads, args.max_rss_gib))
+            num_queries = args.maxsim_queries if family == "maxsim-exhaustive" else args.queries
+            entry.update(run_child(["search", family, str(num_docs), str(num_queries)], args.threads,
+                                   args.max_rss_gib))
+            if reference == "exact-maxsim":
+                results_file(reference, num_docs).unlink(missing_ok=True)
+                entry.update(run_child(["exact-maxsim", str(num_docs), str(args.maxsim_queries)], args.threads,
+                                       args.max_rss_gib))
+        except ChildFailed as error:
+            entry["failed"] = str(error).splitlines()[0]
+            print(f"{family} {num_docs}: {error}", file=sys.stderr, flush=True)
+        if reference is not None and "failed" not in entry:
+            if results_file(reference, num_docs).is_file():
+                found = json.loads(results_file(family, num_docs).read_text())
+                exact = json.loads(results_file(reference, num_docs).read_text())
+                n = min(len(found), len(exact))
+                entry["recall_at_10"] = round(recall_at_k(found[:n], exact[:n]), 4)
+                entry["recall_against"] = f"{reference} ({n} queries)"
+            else:
+                entry["recall_against"] = f"{reference}: not measured in this run at this size"
         entry["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         shutil.rmtree(index_dir(family, num_docs), ignore_errors=True)
         result["families"].setdefault(family, {"kind": kind, "exact": reference is None, "sizes": {}})
