@@ -643,16 +643,17 @@ def markdown(result: dict[str, Any]) -> str:
             per_doc = fitted["per_doc"] * (2**20 if metric.endswith("_mib") else 1)
             return f"{formatter(fitted['at_8.8M'])} ({human_bytes(per_doc)}/doc)"
 
-        peak_projected = max((projected[m]["at_8.8M"] for m in ("build_peak_rss_mib", "search_peak_rss_mib")
-                              if m in projected), default=None)
-        if peak_projected is None:
+        def verdict(metric: str) -> str:
+            if metric not in projected:
+                return "?"
+            gib = projected[metric]["at_8.8M"] / 1024
+            if gib < 0.75 * MACHINE_GIB:  # room for the system and other work
+                return "yes"
+            return "a bigger machine" if gib < 4 * MACHINE_GIB else "a cluster (shards)"
+
+        fits = f"search: {verdict('search_peak_rss_mib')}; build: {verdict('build_peak_rss_mib')}"
+        if "search_peak_rss_mib" not in projected and "build_peak_rss_mib" not in projected:
             fits = "-"
-        elif peak_projected * 2**20 < 0.75 * MACHINE_GIB * 2**30:
-            fits = "yes"
-        elif peak_projected * 2**20 < 4 * MACHINE_GIB * 2**30:
-            fits = "no: a bigger machine"
-        else:
-            fits = "no: shard over a cluster"
         recall = largest.get("recall_at_10")
         lines.append(
             f"| {family} | {', '.join([f'{n // 1000}k' for n in sizes] + failed)} | "
