@@ -155,19 +155,19 @@ def search_config(index_type: str, config: Mapping[str, Any], k: int) -> Any:
 
 def loss(spec: str | Mapping[str, Any]) -> Any:
     """Check a training loss (``"RankNet"`` or ``{class: KLDivergence, teacher_scale: 10,
-    schedule: {...}}``) as the fine-tune task builds it (``tasks.fine_tune.loss_function``), with
+    schedule: {...}}``) as the fine-tune task builds it (:func:`lir_core.loss.spec.loss_from_spec`), with
     strict types for its arguments and its schedule, and return the loss.
 
     Raises:
         ValidationError: Naming the field (``class`` for an unknown loss).
     """
     import lir_core.loss
-    from tasks.fine_tune import loss_function
+    from lir_core.loss.spec import loss_from_spec
 
     settings = {"class": spec} if isinstance(spec, str) else dict(spec)
     failure: Exception | None = None
     try:
-        built = loss_function(settings)
+        built = loss_from_spec(settings)
     except ValueError as error:
         if str(error).startswith("unknown loss"):
             raise config_error(("class",), str(error), settings.get("class")) from None

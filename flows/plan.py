@@ -33,7 +33,6 @@ def config_class_of(path: str, model_type: str) -> tuple[str, str]:
 
 def plan_variant(p: Params) -> dict[str, Any]:
     """The plan of one loaded params (one variant)."""
-    from lir_core.retrieve.base import IndexConfig
     from tasks.fine_tune import model_config
 
     models = {}
@@ -47,8 +46,6 @@ def plan_variant(p: Params) -> dict[str, Any]:
                        "backbone": models[settings.base]["backbone"], "train": settings.train.model_dump()}
     indexes = {}
     for key, settings in p.index.items():
-        if settings.index_type != "bm25":
-            IndexConfig.from_dict(dict(settings.config))  # raises on unknown families or fields
         indexes[key] = {"index_type": settings.index_type, "model": settings.model}
     stages = ["load_dataset", *(["fine_tune"] if p.fine_tune else []), *(["index"] if p.index else []),
               *(["search"] if p.search else []), *(["re_rank"] if p.re_rank else []), "evaluate"]

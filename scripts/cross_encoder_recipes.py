@@ -35,7 +35,6 @@ import lightning as L
 import pandas as pd
 import torch
 
-import lir_core.loss
 from lir_core import BiEncoderModule, CrossEncoderModule
 from lir_core.artifacts import write_text_atomic
 from lir_core.checkpointing import KeepBestWeights
@@ -44,6 +43,7 @@ from lir_core.data.sources import iter_docs, load_qrels, load_queries
 from lir_core.evaluate import evaluate_run
 from lir_core.evaluate.significance import paired_significance
 from lir_core.hardware import bf16_in_hardware, cpu_flags
+from lir_core.loss.spec import loss_from_spec
 from lir_core.models import MonoConfig
 from lir_core.retrieve.bm25 import Bm25Retriever
 from lir_core.retrieve.fusion import interpolate
@@ -224,8 +224,7 @@ class PrintProgress(L.Callback):
 def run_recipe(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     recipe = RECIPES[name]
     L.seed_everything(0, workers=True, verbose=False)
-    losses = [getattr(lir_core.loss, spec["class"])(**{k: v for k, v in spec.items() if k != "class"})
-              for spec in recipe.losses]
+    losses = [loss_from_spec(spec) for spec in recipe.losses]
     config = MonoConfig(scoring_strategy="rank", pooling_strategy=recipe.pooling, query_length=recipe.query_length,
                         doc_length=recipe.doc_length)
     path = {"splade-tiny": SPLADE_TINY, "minilm": MINILM}[recipe.backbone]

@@ -13,12 +13,12 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping
 from prefect import task
 
-import lir_core.loss
 from lir_core.checkpointing import KeepBestWeights
 from lir_core.data import LightningIRDataModule, RunDataset, TupleDataset
 from lir_core.data.holdout import ValidationFiles
 from lir_core.evaluate import plot_loss_curve
 from lir_core.hardware import bf16_in_hardware, cpu_flags
+from lir_core.loss.spec import loss_from_spec
 from lir_core.schedulers import LinearWarmupScheduler
 from lir_core.trainer import LightningIRTrainer
 from tasks.artifacts import artifact_dir, fingerprint, resolve_ref
@@ -40,24 +40,6 @@ DISTILLATION_DOCS = 8  # teacher-scored candidates per query and step when num_d
 VALIDATION_QUERIES_PER_BATCH = 2
 
 
-def loss_function(spec: str | dict[str, Any]) -> Any:
-    """``"RankNet"`` or ``{"class": "InBatchCrossEntropy", "scale": 20}`` -> a ``lir_core.loss`` instance;
-    a ranking or distillation loss may add ``schedule: {weight, delay_steps, warmup_steps, shape}``
-    (:class:`~lir_core.loss.WeightSchedule`)."""
-    settings = {"class": spec} if isinstance(spec, str) else dict(spec)
-    name, schedule = settings.pop("class"), settings.pop("schedule", None)
-    families = (lir_core.loss.ScoringLoss, lir_core.loss.InBatchLoss, lir_core.loss.RegularizationLoss)
-    loss_class = getattr(lir_core.loss, name, None) if name in lir_core.loss.__all__ else None
-    if not (isinstance(loss_class, type) and issubclass(loss_class, families)):
-        raise ValueError(f"unknown loss {name!r}; lir_core.loss has {sorted(lir_core.loss.__all__)}")
-    loss = loss_class(**settings)
-    if schedule is not None:
-        if not isinstance(loss, lir_core.loss.ScheduledLoss):
-            raise ValueError(f"{name} takes no schedule: give a regularizer weight, warmup_steps and delay_steps")
-        loss.scheduled(schedule)
-    return loss
-
-
 @task(cache_policy=ArtifactCache(inputs=("model", "tuples", "docs", "queries", "validation", "teacher"), code=CODE))
 def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encoder",
               config: dict[str, Any] | None = None, losses: list[str | dict[str, Any]] | None = None,
@@ -67,7 +49,7 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
               validation: str | None = None, validate_every: int | None = None, patience: int | None = None,
               teacher: str | None = None, key: str = "fine-tune") -> str:
     """Train ``model`` for ``max_steps`` AdamW steps (linear warmup over ``warmup_steps``, then
-    linear decay) with ``losses`` (see :func:`loss_function`) on a tuples file or ``ir_datasets``
+    linear decay) with ``losses`` (see :func:`lir_core.loss.spec.loss_from_spec`) on a tuples file or ``ir_datasets``
     docpairs id; ``query_length``/``doc_length`` truncate the training texts only (the saved model
     keeps the lengths of its config, for indexing and search); ``freeze_docs`` trains a bi-encoder's
     query encoder only (config ``doc_encoder="frozen"``: documents are encoded as by ``model``, so
@@ -83,7 +65,7 @@ def fine_tune(model: str, tuples: str, out_dir: str, model_type: str = "bi-encod
     and random others, with the teacher's scores as targets; ``docs`` and ``queries`` supply the
     texts. Returns ``out_dir``."""
     L.seed_everything(seed, workers=True, verbose=False)
-    loss_functions = [loss_function(spec) for spec in losses or ["LocalizedContrastiveEstimation"]]
+    loss_functions = [loss_from_spec(spec) for spec in losses or ["LocalizedContrastiveEstimation"]]
     module_class, path = MODULE_CLASSES[model_type], resolve_ref(model)
     metrics = [VALIDATION_METRIC] if validation else None
     module = module_class(path, config=model_config(config), loss_functions=loss_functions, evaluation_metrics=metrics)

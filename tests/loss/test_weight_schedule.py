@@ -8,7 +8,7 @@ import torch
 from lir_core.base.training import TrainingOutput, compute_losses
 from lir_core.data.samples import RankBatch
 from lir_core.loss import FLOPSRegularization, KLDivergence, LocalizedContrastiveEstimation, WeightSchedule
-from tasks.fine_tune import loss_function
+from lir_core.loss.spec import loss_from_spec
 
 
 @pytest.mark.parametrize(("shape", "expected"), [
@@ -45,9 +45,9 @@ def test_compute_losses_weighs_scoring_losses_by_their_schedule() -> None:
 
 
 def test_params_give_a_loss_a_schedule() -> None:
-    loss = loss_function({"class": "KLDivergence", "schedule": {"weight": 0.2, "warmup_steps": 10}})
+    loss = loss_from_spec({"class": "KLDivergence", "schedule": {"weight": 0.2, "warmup_steps": 10}})
     assert isinstance(loss, KLDivergence) and loss.weight_at(5) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="takes no schedule"):
-        loss_function({"class": "FLOPSRegularization", "weight": 1e-3, "schedule": {"weight": 1.0}})
+        loss_from_spec({"class": "FLOPSRegularization", "weight": 1e-3, "schedule": {"weight": 1.0}})
     with pytest.raises(ValueError, match="unknown loss 'WeightSchedule'"):
-        loss_function("WeightSchedule")
+        loss_from_spec("WeightSchedule")
