@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 # clone). On a connected machine ir_datasets downloads the same ids itself.
 STAGED_DATA ?= ../shared/data
 PYTEST_ARGS ?=
+# `make test` runs one pytest-xdist worker per core (work stealing balances the long data tests
+# against the short ones); PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
 
 export IR_DATASETS_HOME ?= $(CURDIR)/.cache/ir_datasets
 export HF_HUB_OFFLINE ?= 1
@@ -42,10 +45,10 @@ seed: venv
 	else echo "No staged data at $(STAGED_DATA): ir_datasets will download on first use."; fi
 
 test: seed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: seed
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow" $(PYTEST_ARGS)
 
 # dvc stages call `python -m flows.<stage>`: put the virtualenv first on PATH. One Prefect server
 # serves every stage (scripts/with_prefect_server.sh), instead of a temporary one per stage; none

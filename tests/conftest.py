@@ -174,15 +174,25 @@ def build_tiny_backbone(kind: str, directory: Path, masked_lm: bool = False) -> 
 # jobs running: tests/models/test_doc_encoder.py, tests/test_training.py and
 # tests/tasks/test_fine_tune_task.py took 86 s with the default 2 threads and 25 s with 1
 # (test_doc_encoder alone 21 s -> 1.1 s).
-DEFAULT_TORCH_THREADS = torch.get_num_threads()
-ORIGINAL_OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS")
+# Under pytest-xdist (``make test`` runs one worker per core), a slow test and its subprocesses
+# get their worker's share of the cores, so that two workers never run more threads than cores.
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+DEFAULT_TORCH_THREADS = max(1, torch.get_num_threads() // WORKERS)
+ORIGINAL_OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS") if WORKERS == 1 else str(DEFAULT_TORCH_THREADS)
 torch.set_num_threads(1)
 os.environ["OMP_NUM_THREADS"] = "1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): the workers start on the long tests and share the
+    short ones at the end, instead of one worker finishing a long test while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _default_threads_for_slow_tests(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Real-weight (``slow``) tests, and their subprocesses, compute on the default number of threads."""
+    """Real-weight (``slow``) tests, and their subprocesses, compute on the default number of threads
+    (a worker's share under pytest-xdist)."""
     if not request.node.get_closest_marker("slow"):
         yield
         return

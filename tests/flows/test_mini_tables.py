@@ -2,9 +2,12 @@
 
 Every row's expected nDCG@10 is in its params file. The fast tests check that the files, their
 DVC stages and the recorded full run (``results/mini_tables.json``) agree. The slow test reruns the
-cheapest rows through the real pipeline flow (BM25 on SciFact; BM25 and its top 100 re-ranked by
-zero-shot MiniLM on NFCorpus: about 3 minutes here) and checks their scores against the params. The
-other rows take over an hour together (fine-tuning, encoding SciFact four times), too long for CI.
+cheapest rows through the real pipeline flow (BM25 on SciFact and on NFCorpus: seconds each) and
+checks their scores against the params. The other rows take over an hour together (fine-tuning,
+encoding SciFact four times), too long for CI. The next cheapest, NFCorpus' BM25 top 100
+re-ranked by zero-shot MiniLM, took 173 s alone and 344 s under ``make test``'s two workers
+(2026-12-05): zero-shot MiniLM is reproduced in CI on SciFact instead
+(tests/retrieve/test_search_scifact.py), and re-ranking by the tiny-model flow tests.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def test_the_recorded_run_reproduced_every_expected_score(table: str) -> None:
 
 # ----------------------------------------------------------------------------------------- slow
 CHEAP_ROWS = {"table3-mini": {"index": ["bm25"], "search": ["bm25"]},
-              "table2-mini": {"index": ["bm25"], "search": ["bm25"], "re_rank": ["minilm"], "variant": "nfcorpus"}}
+              "table2-mini": {"index": ["bm25"], "search": ["bm25"], "variant": "nfcorpus"}}
 
 
 def cheap_params(table: str, artifacts: Path) -> dict[str, Any]:
@@ -108,14 +111,13 @@ def cheap_params(table: str, artifacts: Path) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("table", sorted(TABLES))
-def test_cheap_rows_reproduce_their_expected_scores(prefect_server: str, minilm_path: Path, table: str,
-                                                    tmp_path: Path) -> None:
+def test_cheap_rows_reproduce_their_expected_scores(prefect_server: str, table: str, tmp_path: Path) -> None:
     require_files("beir/scifact", "beir/nfcorpus", what="SciFact and NFCorpus")
     params = tmp_path / f"{table}.yaml"
     params.write_text(yaml.safe_dump(cheap_params(table, tmp_path), sort_keys=False))
-    done = run_flow("pipeline", params, timeout=1700)
+    done = run_flow("pipeline", params, timeout=500)
     assert done.returncode == 0, done.stderr[-3000:]
     checked = 0
     for variant, p in variants(params).items():
@@ -124,4 +126,4 @@ def test_cheap_rows_reproduce_their_expected_scores(prefect_server: str, minilm_
         for row in rows:
             assert row["reproduced"], (table, variant, row)
             checked += 1
-    assert checked == {"table3-mini": 1, "table2-mini": 2}[table]
+    assert checked == 1
