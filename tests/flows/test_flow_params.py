@@ -124,3 +124,22 @@ def test_the_plan_shows_fused_systems_with_their_runs_and_weight() -> None:
     [main] = plan(str(ROOT / "params" / "scifact.yaml"))
     assert main["re_rank"]["bm25-cross-fused"] == {"run": "bm25-cross", "fuse_with": "bm25", "weight": 0.5}
     assert main["re_rank"]["bm25-cross"]["depth"] == 100 and main["re_rank"]["bm25-cross"]["type"] == "cross-encoder"
+
+
+
+def test_a_file_is_parsed_once_per_process_and_again_when_edited(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.params.loading as loading
+
+    parses, parse = [], loading._parse
+    monkeypatch.setattr(loading, "_parse", lambda *args: parses.append(args) or parse(*args))
+    monkeypatch.setattr(loading, "_PARSED", {})
+    path = tmp_path / "p.yaml"
+    path.write_text((ROOT / "params" / "tiny.yaml").read_text())
+    first = load_params(path, {"search.bm25.k": 7})
+    assert load_params(path, {"search.bm25.k": 7}) is first and len(parses) == 1
+    assert load_params(path).search["bm25"].k != 7 and len(parses) == 2  # other overrides: another parse
+    path.write_text(path.read_text().replace("name: ", "name: edited-", 1))
+    assert load_params(path, {"search.bm25.k": 7}).name.startswith("edited-") and len(parses) == 3
+    with pytest.raises(ValidationError):  # callers share the object: it is frozen
+        first.name = "changed"
