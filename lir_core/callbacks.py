@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
@@ -50,7 +50,23 @@ def _batch_texts(batch: IndexBatch) -> tuple[list[str], list[str]]:
     return batch.doc_ids, batch.docs
 
 
-class IndexCallback(Callback):
+class BatchCallback(Callback):
+    """A callback that handles the test batches of one type (``batch_type``) in :meth:`on_batch`;
+    Lightning's hook, with the arguments no callback here uses, is implemented once."""
+
+    batch_type: ClassVar[type]
+
+    def on_test_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+                          batch_idx: int, dataloader_idx: int = 0) -> None:
+        if isinstance(batch, self.batch_type):
+            self.on_batch(pl_module, outputs, batch, dataloader_idx)
+
+    def on_batch(self, pl_module: L.LightningModule, outputs: Any, batch: Any, dataloader_idx: int) -> None:
+        """Handle one batch of ``batch_type`` and the module's ``outputs`` for it."""
+        raise NotImplementedError
+
+
+class IndexCallback(BatchCallback):
     """Writes document embeddings to shards during the test loop, then builds an index.
 
     The shards, their sidecars and the resume test are those of the library's
@@ -74,6 +90,8 @@ class IndexCallback(Callback):
         >>> callback = IndexCallback(index_dir="index", index_config=FaissFlatIndexConfig())  # doctest: +SKIP
         >>> LightningIRTrainer(callbacks=[callback]).index(module, data_module)  # doctest: +SKIP
     """
+
+    batch_type = IndexBatch
 
     def __init__(
         self,
@@ -124,18 +142,8 @@ class IndexCallback(Callback):
             raise RuntimeError("IndexCallback.skip_finished runs inside the test loop (see LightningIRTrainer.index)")
         yield from self._stream.pending(_index_batches(batches))
 
-    def on_test_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
+    def on_batch(self, pl_module: L.LightningModule, outputs: Any, batch: IndexBatch, dataloader_idx: int) -> None:
         """Add the batch's document embeddings to the shards; write shards as they fill."""
-        if not isinstance(batch, IndexBatch):
-            return
         if dataloader_idx > 0:
             raise ValueError("IndexCallback indexes one document dataset; give each collection its own index")
         if not isinstance(outputs, BiEncoderEmbedding):
@@ -227,7 +235,7 @@ def dataset_name(dataset: Any, dataloader_idx: int) -> str:
     return path.stem if path.is_file() else source.replace("/", "-")
 
 
-class RunCallback(Callback):
+class RunCallback(BatchCallback):
     """Collects a run per test dataloader; writes, evaluates and logs it at the end of the test epoch.
 
     Args:
@@ -347,6 +355,7 @@ class SearchCallback(RunCallback):
     """
 
     progress_description = "searching"
+    batch_type = SearchBatch
 
     def __init__(
         self,
@@ -380,18 +389,8 @@ class SearchCallback(RunCallback):
             "search_config": asdict(self.search_config),
         }
 
-    def on_test_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
+    def on_batch(self, pl_module: L.LightningModule, outputs: Any, batch: SearchBatch, dataloader_idx: int) -> None:
         """Search the index with the batch's query embeddings."""
-        if not isinstance(batch, SearchBatch):
-            return
         if self._searcher is None:
             self._searcher = Retriever.open(pl_module, self.index_dir, self.search_config).searcher
         k = self.search_config.k
@@ -410,19 +409,10 @@ class ReRankCallback(RunCallback):
     """
 
     progress_description = "re-ranking"
+    batch_type = RankBatch
 
-    def on_test_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
+    def on_batch(self, pl_module: L.LightningModule, outputs: Any, batch: RankBatch, dataloader_idx: int) -> None:
         """Sort each query's documents by score."""
-        if not isinstance(batch, RankBatch):
-            return
         scores = outputs.scores.detach().float().cpu()
         doc_ids, doc_scores = [], []
         for ids, query_scores in zip(batch.doc_ids, torch.split(scores, batch.num_docs)):

@@ -110,14 +110,9 @@ class LightningIRModule(L.LightningModule):
         """Encode or score one batch of an inference dataset (see subclasses)."""
         raise NotImplementedError(f"{type(self).__name__} must implement inference_step")
 
-    def score_candidates(
-        self,
-        queries: Sequence[str],
-        candidates: Sequence[Sequence[str]],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> torch.Tensor:
+    def score_candidates(self, queries: Sequence[str], candidates: Sequence[Sequence[str]], batch_size: int = 32,
+                         precision: InferencePrecision | None = None,
+                         show_progress_bar: bool | None = None) -> torch.Tensor:
         """Score each query's candidate documents (re-ranking): one score per candidate, flat in
         input order. This is ``score(queries, candidates).scores`` (a cross-encoder reads every
         query-document pair); bi-encoders override it to encode each distinct document once.

@@ -101,36 +101,20 @@ class BiEncoderModule(LightningIRModule):
             scoring_mask[index, : part.scoring_mask.shape[1]] = part.scoring_mask.cpu()
         return BiEncoderEmbedding(embeddings, scoring_mask)
 
-    def encode_queries(
-        self,
-        queries: Sequence[str],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> BiEncoderEmbedding:
+    def encode_queries(self, queries: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None,
+                       show_progress_bar: bool | None = None) -> BiEncoderEmbedding:
         """Encode queries in batches; rows follow the input order. ``show_progress_bar``: see
         :meth:`iter_encode`."""
         return self._encode_all(queries, "query", batch_size, precision, show_progress_bar)
 
-    def encode_docs(
-        self,
-        docs: Sequence[str],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> BiEncoderEmbedding:
+    def encode_docs(self, docs: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None,
+                    show_progress_bar: bool | None = None) -> BiEncoderEmbedding:
         """Encode documents in batches; rows follow the input order. ``show_progress_bar``: see
         :meth:`iter_encode`."""
         return self._encode_all(docs, "doc", batch_size, precision, show_progress_bar)
 
-    def score(
-        self,
-        queries: str | Sequence[str],
-        docs: Sequence[str] | Sequence[Sequence[str]],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> BiEncoderOutput:
+    def score(self, queries: str | Sequence[str], docs: Sequence[str] | Sequence[Sequence[str]], batch_size: int = 32,
+              precision: InferencePrecision | None = None, show_progress_bar: bool | None = None) -> BiEncoderOutput:
         """Score documents for one query (a list of docs) or for several (a list per query).
 
         ``show_progress_bar``: bars for the encoding of the queries and the documents; None: in
@@ -146,14 +130,9 @@ class BiEncoderModule(LightningIRModule):
             scores = self.model.score(query_embeddings, doc_embeddings, num_docs)
         return BiEncoderOutput(scores, query_embeddings, doc_embeddings)
 
-    def score_candidates(
-        self,
-        queries: Sequence[str],
-        candidates: Sequence[Sequence[str]],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> torch.Tensor:
+    def score_candidates(self, queries: Sequence[str], candidates: Sequence[Sequence[str]], batch_size: int = 32,
+                         precision: InferencePrecision | None = None,
+                         show_progress_bar: bool | None = None) -> torch.Tensor:
         """Score each query's candidate documents (re-ranking), encoding every distinct document once.
 
         The candidates of different queries overlap heavily (the BM25 top 100 of SciFact's 300

@@ -36,14 +36,8 @@ class CrossEncoderModule(LightningIRModule):
         """True when a query's documents must be scored together."""
         return getattr(self.model, "listwise", False)
 
-    def score(
-        self,
-        queries: str | Sequence[str],
-        docs: Sequence[str] | Sequence[Sequence[str]],
-        batch_size: int = 32,
-        precision: InferencePrecision | None = None,
-        show_progress_bar: bool | None = None,
-    ) -> CrossEncoderOutput:
+    def score(self, queries: str | Sequence[str], docs: Sequence[str] | Sequence[Sequence[str]], batch_size: int = 32,
+              precision: InferencePrecision | None = None, show_progress_bar: bool | None = None) -> CrossEncoderOutput:
         """Score documents for one query (a list of docs) or several (a list per query).
 
         ``show_progress_bar``: a bar counting the scored pairs on stderr; None: in a terminal

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -71,13 +71,8 @@ def iter_docs(source: str, shard_index: int = 0, num_shards: int = 1) -> Iterato
     Raises:
         RuntimeError: If an ``ir_datasets`` collection cannot be read (e.g. its download fails).
     """
-    resolved = resolve(source)
-    if isinstance(resolved, Path):
-        yield from take_shard(read_docs(resolved), shard_index, num_shards)
-        return
-    with reading(source, "documents"):
-        for doc in take_shard(resolved.docs_iter(), shard_index, num_shards):
-            yield DocSample(doc.doc_id, doc_text(doc))
+    return _iter_source(source, "docs", read_docs, lambda doc: DocSample(doc.doc_id, doc_text(doc)),
+                        shard_index, num_shards)
 
 
 def iter_queries(source: str, shard_index: int = 0, num_shards: int = 1) -> Iterator[QuerySample]:
@@ -91,13 +86,20 @@ def iter_queries(source: str, shard_index: int = 0, num_shards: int = 1) -> Iter
     Raises:
         RuntimeError: If ``ir_datasets`` queries cannot be read (e.g. their download fails).
     """
+    return _iter_source(source, "queries", read_queries, lambda query: QuerySample(query.query_id, query_text(query)),
+                        shard_index, num_shards)
+
+
+def _iter_source(source: str, kind: Literal["docs", "queries"], read_file: Callable[[Path], Iterable[T]],
+                 sample: Callable[[Any], T], shard_index: int, num_shards: int) -> Iterator[T]:
+    """One shard of a source's ``kind``: a file read by ``read_file``, or an ``ir_datasets``
+    iterator whose records become samples, its read errors named (see :func:`reading`)."""
     resolved = resolve(source)
     if isinstance(resolved, Path):
-        yield from take_shard(read_queries(resolved), shard_index, num_shards)
+        yield from take_shard(read_file(resolved), shard_index, num_shards)
         return
-    with reading(source, "queries"):
-        for query in take_shard(resolved.queries_iter(), shard_index, num_shards):
-            yield QuerySample(query.query_id, query_text(query))
+    with reading(source, "documents" if kind == "docs" else kind):
+        yield from map(sample, take_shard(getattr(resolved, f"{kind}_iter")(), shard_index, num_shards))
 
 
 def ensure_docs(source: str) -> None:
@@ -110,13 +112,8 @@ def ensure_docs(source: str) -> None:
     Raises:
         ValueError: If the source has no documents, or a file has a bad line.
     """
-    resolved = resolve(source)
-    if isinstance(resolved, Path):
-        empty = sum(1 for _ in read_docs(resolved)) == 0
-    else:
-        empty = not resolved.has_docs() or resolved.docs_count() == 0
-    if empty:
-        raise ValueError(f"{source}: the collection has no documents")
+    if _is_empty(source, "docs"):
+        raise ValueError(f"{source}: {_NONE['docs']}")
 
 
 def ensure_queries(source: str) -> None:
@@ -125,13 +122,25 @@ def ensure_queries(source: str) -> None:
     Raises:
         ValueError: If the source has no queries, or a file has a bad line.
     """
+    if _is_empty(source, "queries"):
+        raise ValueError(f"{source}: {_NONE['queries']}")
+
+
+_NONE = {"docs": "the collection has no documents", "queries": "there are no queries"}
+
+
+def _not_empty(source: str, kind: Literal["docs", "queries"], items: dict[str, str]) -> dict[str, str]:
+    if not items:
+        raise ValueError(f"{source}: {_NONE[kind]}")
+    return items
+
+
+def _is_empty(source: str, kind: Literal["docs", "queries"]) -> bool:
+    """Whether a source has no ``kind``: a file read in full, an ``ir_datasets`` id by its metadata."""
     resolved = resolve(source)
     if isinstance(resolved, Path):
-        empty = sum(1 for _ in read_queries(resolved)) == 0
-    else:
-        empty = not resolved.has_queries() or resolved.queries_count() == 0
-    if empty:
-        raise ValueError(f"{source}: there are no queries")
+        return sum(1 for _ in (read_docs if kind == "docs" else read_queries)(resolved)) == 0
+    return not getattr(resolved, f"has_{kind}")() or getattr(resolved, f"{kind}_count")() == 0
 
 
 def load_docs(source: str) -> dict[str, str]:
@@ -140,10 +149,7 @@ def load_docs(source: str) -> dict[str, str]:
     Raises:
         ValueError: If the source has no documents.
     """
-    docs = {sample.doc_id: sample.doc for sample in iter_docs(source)}
-    if not docs:
-        raise ValueError(f"{source}: the collection has no documents")
-    return docs
+    return _not_empty(source, "docs", {sample.doc_id: sample.doc for sample in iter_docs(source)})
 
 
 def load_titles(source: str) -> dict[str, str]:
@@ -171,10 +177,7 @@ def load_queries(source: str) -> dict[str, str]:
     Raises:
         ValueError: If the source has no queries.
     """
-    queries = {sample.query_id: sample.query for sample in iter_queries(source)}
-    if not queries:
-        raise ValueError(f"{source}: there are no queries")
-    return queries
+    return _not_empty(source, "queries", {sample.query_id: sample.query for sample in iter_queries(source)})
 
 
 def load_qrels(source: str) -> Qrels | None:

@@ -92,6 +92,40 @@ def _pieces(line: str) -> Iterator[tuple[str, bool, str]]:
         yield "text", False, line[position:]
 
 
+def _elements(lines: Iterable[tuple[int, str]], path: Path, outer: str) -> Iterator[tuple[int, str, bool, str]]:
+    """The pieces inside each ``<outer> ... </outer>`` element of numbered lines, as
+    ``(line, event, closing, value)``: ``("start", False, "")`` at the opening tag, then
+    ``("text", False, text)`` and ``("tag", closing, NAME)`` pieces (tag names upper-case),
+    and ``("end", True, "")`` at the closing tag.
+
+    Raises:
+        ValueError: Naming the file and line, on text or a tag outside an element, a closing tag
+            without its opening tag, or an element left open (the line of its opening tag).
+    """
+    tag, start = f"<{outer}>", 0
+    for number, line in lines:
+        for kind, closing, value in _pieces(line):
+            if kind == "text":
+                if start:
+                    yield number, "text", False, value
+                elif value.strip():
+                    raise _malformed(path, number, f"text outside {tag} ... </{outer}>: {value.strip()[:40]!r}")
+            elif value != outer.upper():
+                if not start:
+                    raise _malformed(path, number, f"<{'/' if closing else ''}{value.lower() if outer.islower() else value}> "
+                                                   f"outside {tag} ... </{outer}>")
+                yield number, "tag", closing, value
+            elif not closing and start:
+                raise _malformed(path, start, f"{tag} is not closed (another {tag} starts on line {number})")
+            elif closing and not start:
+                raise _malformed(path, number, f"</{outer}> without an opening {tag}")
+            else:
+                yield number, "end" if closing else "start", closing, ""
+                start = 0 if closing else number
+    if start:
+        raise _malformed(path, start, f"{tag} is not closed before the end of the file")
+
+
 @dataclass
 class _OpenDoc:
     line: int
@@ -125,53 +159,38 @@ def read_sgml_docs(lines: Iterable[tuple[int, str]], path: Path) -> Iterator[Sgm
             ``<DOCNO>`` or content tag left open (the line of the opening tag), a closing tag
             without its opening tag, a document without ``DOCNO`` or with two, or an empty ``DOCNO``.
     """
-    doc: _OpenDoc | None = None
-    for number, line in lines:
-        for kind, closing, value in _pieces(line):
-            if kind == "text":
-                if doc is not None:
-                    doc.add_text(value)
-                elif value.strip():
-                    raise _malformed(path, number, f"text outside <DOC> ... </DOC>: {value.strip()[:40]!r}")
-                continue
-            name = value
-            if doc is None:
-                if name == "DOC" and not closing:
-                    doc = _OpenDoc(number)
-                    continue
-                raise _malformed(path, number, "</DOC> without an opening <DOC>" if name == "DOC" else
-                                 f"<{'/' if closing else ''}{name}> outside <DOC> ... </DOC>")
-            if name == "DOC":
-                if not closing:
-                    raise _malformed(path, doc.line, f"<DOC> is not closed (another <DOC> starts on line {number})")
-                yield _finish_doc(doc, number, path)
-                doc = None
-            elif doc.docno is not None:
-                if name != "DOCNO" or not closing:
-                    raise _malformed(path, doc.docno_line, f"<DOCNO> is not closed (a <{'/' if closing else ''}"
-                                                           f"{name}> follows on line {number})")
-                doc.doc_id = " ".join("".join(doc.docno).split())
-                doc.docno = None
-                if not doc.doc_id:
-                    raise _malformed(path, doc.docno_line, "empty <DOCNO>")
-            elif name == "DOCNO":
-                if closing:
-                    raise _malformed(path, number, "</DOCNO> without an opening <DOCNO>")
-                if doc.doc_id is not None:
-                    raise _malformed(path, number, f"a second <DOCNO> in the <DOC> of line {doc.line} "
-                                                   f"(the first on line {doc.docno_line})")
-                doc.docno, doc.docno_line = [], number
-            elif doc.skipped is not None:
-                if closing and name == doc.skipped[0]:
-                    doc.skipped = None
-            elif name in SKIPPED_TAGS and not closing:
-                doc.skipped = (name, number)
-            elif name in CONTENT_TAGS:
-                _content_tag(doc, name, closing, number, path)
-            else:
-                doc.add_text(" ")  # other tags separate words
-    if doc is not None:
-        raise _malformed(path, doc.line, "<DOC> is not closed before the end of the file")
+    doc = _OpenDoc(0)
+    for number, event, closing, name in _elements(lines, path, "DOC"):
+        if event == "start":
+            doc = _OpenDoc(number)
+        elif event == "end":
+            yield _finish_doc(doc, number, path)
+        elif event == "text":
+            doc.add_text(name)
+        elif doc.docno is not None:
+            if name != "DOCNO" or not closing:
+                raise _malformed(path, doc.docno_line, f"<DOCNO> is not closed (a <{'/' if closing else ''}"
+                                                       f"{name}> follows on line {number})")
+            doc.doc_id = " ".join("".join(doc.docno).split())
+            doc.docno = None
+            if not doc.doc_id:
+                raise _malformed(path, doc.docno_line, "empty <DOCNO>")
+        elif name == "DOCNO":
+            if closing:
+                raise _malformed(path, number, "</DOCNO> without an opening <DOCNO>")
+            if doc.doc_id is not None:
+                raise _malformed(path, number, f"a second <DOCNO> in the <DOC> of line {doc.line} "
+                                               f"(the first on line {doc.docno_line})")
+            doc.docno, doc.docno_line = [], number
+        elif doc.skipped is not None:
+            if closing and name == doc.skipped[0]:
+                doc.skipped = None
+        elif name in SKIPPED_TAGS and not closing:
+            doc.skipped = (name, number)
+        elif name in CONTENT_TAGS:
+            _content_tag(doc, name, closing, number, path)
+        else:
+            doc.add_text(" ")  # other tags separate words
 
 
 def _content_tag(doc: _OpenDoc, name: str, closing: bool, number: int, path: Path) -> None:
@@ -227,38 +246,24 @@ def read_topics(
     unknown = [name for name in fields if name not in TOPIC_FIELDS]
     if unknown or not fields:
         raise ValueError(f"topic fields must be some of {list(TOPIC_FIELDS)}, got {list(fields)}")
-    topic: _OpenTopic | None = None
-    for number, line in lines:
-        for kind, closing, value in _pieces(line):
-            if kind == "text":
-                if topic is not None:
-                    if topic.current is not None:
-                        topic.fields[topic.current][1].append(value)
-                elif value.strip():
-                    raise _malformed(path, number, f"text outside <top> ... </top>: {value.strip()[:40]!r}")
-                continue
-            name = value.lower()
-            if topic is None:
-                if name == "top" and not closing:
-                    topic = _OpenTopic(number)
-                    continue
-                raise _malformed(path, number, "</top> without an opening <top>" if name == "top" else
-                                 f"<{'/' if closing else ''}{name}> outside <top> ... </top>")
-            if name == "top":
-                if not closing:
-                    raise _malformed(path, topic.line, f"<top> is not closed (another <top> starts on line {number})")
-                yield _finish_topic(topic, number, path, fields)
-                topic = None
-            elif closing:
-                topic.current = None
-            else:
-                if name in topic.fields and name in _LABELS:
-                    raise _malformed(path, number, f"a second <{name}> in the topic of line {topic.line} "
-                                                   f"(the first on line {topic.fields[name][0]})")
-                topic.fields.setdefault(name, (number, []))
-                topic.current = name
-    if topic is not None:
-        raise _malformed(path, topic.line, "<top> is not closed before the end of the file")
+    topic = _OpenTopic(0)
+    for number, event, closing, value in _elements(lines, path, "top"):
+        name = value.lower()
+        if event == "start":
+            topic = _OpenTopic(number)
+        elif event == "end":
+            yield _finish_topic(topic, number, path, fields)
+        elif event == "text":
+            if topic.current is not None:
+                topic.fields[topic.current][1].append(value)
+        elif closing:
+            topic.current = None
+        else:
+            if name in topic.fields and name in _LABELS:
+                raise _malformed(path, number, f"a second <{name}> in the topic of line {topic.line} "
+                                               f"(the first on line {topic.fields[name][0]})")
+            topic.fields.setdefault(name, (number, []))
+            topic.current = name
 
 
 def _field_text(topic: _OpenTopic, name: str) -> str:

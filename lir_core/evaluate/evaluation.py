@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from os import PathLike
-from typing import Union
+from typing import Any, Union
 
 import ir_measures
 import pandas as pd
@@ -36,19 +37,20 @@ class EvaluationResult:
 
 
 def _as_run(run: Run) -> dict[str, dict[str, float]] | pd.DataFrame:
-    if isinstance(run, (str, PathLike)):
-        run = pd.DataFrame(ir_measures.read_trec_run(str(run)))
-    if isinstance(run, pd.DataFrame):
-        return run.astype({"query_id": str, "doc_id": str, "score": float})
-    return run
+    return _as_frame(run, ir_measures.read_trec_run, {"query_id": str, "doc_id": str, "score": float})
 
 
 def _as_qrels(qrels: Qrels) -> dict[str, dict[str, int]] | pd.DataFrame:
-    if isinstance(qrels, (str, PathLike)):
-        qrels = pd.DataFrame(ir_measures.read_trec_qrels(str(qrels)))
-    if isinstance(qrels, pd.DataFrame):
-        return qrels.astype({"query_id": str, "doc_id": str, "relevance": int})
-    return qrels
+    return _as_frame(qrels, ir_measures.read_trec_qrels, {"query_id": str, "doc_id": str, "relevance": int})
+
+
+def _as_frame(value: Any, read: Callable[[str], Iterable[Any]], dtypes: dict[str, type]) -> Any:
+    """A TREC file (read by ``read``) or a DataFrame as a DataFrame of ``dtypes``; a dict as given."""
+    if isinstance(value, (str, PathLike)):
+        value = pd.DataFrame(read(str(value)))
+    if isinstance(value, pd.DataFrame):
+        return value.astype(dtypes)
+    return value
 
 
 def evaluate_run(run: Run, qrels: Qrels, measures: list[str]) -> EvaluationResult:

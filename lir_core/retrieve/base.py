@@ -119,6 +119,13 @@ class Indexer(ABC):
     def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
         """Read shards from ``shards_dir`` and write the index (with its manifest) to ``index_dir``."""
 
+    def check_config(self, config: IndexConfig) -> None:
+        """Raises:
+            TypeError: If ``config`` is not this indexer's ``config_class``.
+        """
+        if not isinstance(config, self.config_class):
+            raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
+
 
 class Searcher(ABC):
     """Searches an index with encoded queries.

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 from bad_input_helpers import write_dataset
 from prefect.filesystems import LocalFileSystem
+from processes import kill_when
 
 from lir_core.retrieve.shards import ShardSpec
 from tasks.artifacts import is_valid_artifact
@@ -158,14 +158,15 @@ def test_writer_killed_mid_artifact_leaves_the_previous_one_intact(tmp_path: Pat
     before = digests(out)
     process = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert process.stdout is not None and process.stdout.readline() == "writing\n"
-        time.sleep(0.1)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    stdout = process.stdout
+    assert stdout is not None
+
+    def writing() -> bool:
+        started = stdout.readline() == "writing\n"
+        time.sleep(0.1)  # into the middle of the write
+        return started
+
+    kill_when(process, writing, "writing")
     assert digests(out) == before and is_valid_artifact(out)
     leftovers = [p.name for p in out.parent.iterdir() if p != out]
     assert len(leftovers) == 1 and leftovers[0].startswith(".slow.") and leftovers[0].endswith(".tmp")
@@ -200,16 +201,7 @@ def test_killed_encoding_resumes_with_finished_shards_kept(tmp_path: Path, tiny_
         encode_shard.fn(model, docs, str(reference), ShardSpec(shard_id, shard_id, shard_id + 1), batch_size=1)
     process = subprocess.Popen([sys.executable, "-c", ENCODER, model, docs, str(shards)], cwd=ROOT,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        deadline = time.monotonic() + 300
-        while not (shards / "shard-00000.json").exists():
-            assert process.poll() is None and time.monotonic() < deadline, "no shard finished before the kill"
-            time.sleep(0.1)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    kill_when(process, (shards / "shard-00000.json").exists, "a finished shard")
     finished = {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-*") if not p.name.startswith(".")}
     assert sorted(finished) == ["shard-00000.json", "shard-00000.parquet"]
     for shard_id in range(3):  # the rerun

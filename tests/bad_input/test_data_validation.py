@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -77,20 +78,6 @@ def test_qrels_naming_no_document_of_the_collection_fail(dataset: Dataset, tmp_p
     assert_no_artifact(dataset.out)
 
 
-def test_duplicate_query_id_names_id_file_and_line(dataset: Dataset) -> None:
-    dataset.queries.write_text("1\tfirst\n2\tsecond\n1\tlater text\n")
-    with pytest.raises(ValueError, match=rf"^{dataset.queries}:3: duplicate query id '1' \(first on line 1\)$"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
-
-
-def test_duplicate_doc_id_names_id_file_and_line(dataset: Dataset) -> None:
-    dataset.docs.write_text("d1\tone\nd2\ttwo\nd3\tthree\n\nd2\tagain\n")
-    with pytest.raises(ValueError, match=rf"^{dataset.docs}:5: duplicate doc id 'd2' \(first on line 2\)$"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
-
-
 def test_duplicate_doc_id_fails_when_the_dataset_is_made_before_any_encoding(tmp_path: Path) -> None:
     docs = tmp_path / "docs.jsonl"
     docs.write_text('{"_id": "a", "text": "x"}\n{"_id": "b", "text": "y"}\n{"_id": "a", "text": "z"}\n')
@@ -137,32 +124,6 @@ def test_bom_before_the_beir_header_still_marks_qrels(tmp_path: Path) -> None:
     assert is_qrels_file(path)
 
 
-def test_empty_collection_names_the_file(dataset: Dataset) -> None:
-    dataset.docs.write_text("\n\n")
-    with pytest.raises(ValueError, match=rf"^{dataset.docs}: the collection has no documents$"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
-
-
-def test_empty_query_set_names_the_file(dataset: Dataset) -> None:
-    dataset.queries.write_text("")
-    with pytest.raises(ValueError, match=rf"^{dataset.queries}: there are no queries$"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
-
-
-def test_empty_qrels_name_the_file(dataset: Dataset) -> None:
-    dataset.qrels.write_text("query-id\tcorpus-id\tscore\n")
-    with pytest.raises(ValueError, match=rf"^{dataset.qrels}: there are no relevance judgements$"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
-
-
-def test_non_utf8_docs_name_file_line_and_column(dataset: Dataset) -> None:
-    dataset.docs.write_bytes("d1\tone\nd2\tcaf".encode() + b"\xe9 latin-1\n")
-    with pytest.raises(ValueError, match=rf"^{dataset.docs}:2: not UTF-8 \(byte 0xe9 at column 7\)"):
-        load(dataset)
-    assert_no_artifact(dataset.out)
 
 
 @pytest.mark.parametrize(("name", "data", "reader"), [
@@ -201,3 +162,20 @@ def test_msmarco_run_with_spaces_in_ids_is_split_on_tabs(tmp_path: Path) -> None
     path = tmp_path / "run.tsv"
     path.write_text("q 1\td 1\t1\nq 1\td 2\t2\n")
     assert read_run(path) == {"q 1": {"d 1": -1.0, "d 2": -2.0}}
+
+
+@pytest.mark.parametrize(("source", "content", "error"), [
+    ("queries", b"1\tfirst\n2\tsecond\n1\tlater text\n", r":3: duplicate query id '1' \(first on line 1\)$"),
+    ("docs", b"d1\tone\nd2\ttwo\nd3\tthree\n\nd2\tagain\n", r":5: duplicate doc id 'd2' \(first on line 2\)$"),
+    ("docs", b"\n\n", r": the collection has no documents$"),
+    ("queries", b"", r": there are no queries$"),
+    ("qrels", b"query-id\tcorpus-id\tscore\n", r": there are no relevance judgements$"),
+    ("docs", b"d1\tone\nd2\tcaf\xe9 latin-1\n", r":2: not UTF-8 \(byte 0xe9 at column 7\)"),
+], ids=["duplicate-query-id", "duplicate-doc-id", "no-docs", "no-queries", "no-qrels", "non-utf8-docs"])
+def test_bad_source_fails_naming_file_and_line_and_writes_nothing(dataset: Dataset, source: str, content: bytes,
+                                                                   error: str) -> None:
+    path = getattr(dataset, source)
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"^{re.escape(str(path))}{error}"):
+        load(dataset)
+    assert_no_artifact(dataset.out)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.search import search_flow
 from flow_helpers import ROOT, ZERO_SHOT_ONLY, run_flow
+from processes import kill_when
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -44,17 +43,7 @@ def test_killed_index_flow_resumes_with_missing_shards_only(write_params: Callab
     command = [sys.executable, str(SLOW_ENCODING), "2", "flows.index", "--params", str(params)]
     process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 240
-        while len(list(shards.glob("shard-*.json"))) < 2:
-            assert process.poll() is None, "the index flow ended before it could be killed"
-            assert time.monotonic() < deadline, "no two shards within 240 s"
-            time.sleep(0.2)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    kill_when(process, lambda: len(list(shards.glob("shard-*.json"))) >= 2, "two finished shards", timeout=240)
     done = {int(p.stem.split("-")[1]): p.stat().st_mtime_ns for p in shards.glob("shard-*.json")}
     assert 2 <= len(done) < NUM_SHARDS and not (shards / "manifest.json").exists()
 

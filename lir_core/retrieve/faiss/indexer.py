@@ -63,8 +63,7 @@ class FaissIndexer(Indexer):
             ValueError: If the shards are not dense single-vector shards, the collection is
                 too small to train on, or it holds a doc id twice.
         """
-        if not isinstance(config, self.config_class):
-            raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
+        self.check_config(config)
         shards = ShardSet.load(shards_dir)
         if shards.kind != "dense":
             raise ValueError(

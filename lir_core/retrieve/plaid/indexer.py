@@ -57,7 +57,6 @@ class PlaidIndexer(Indexer):
             TypeError: If ``config`` is not a ``PlaidIndexConfig``.
             ValueError: If the shards are not multi-vector, are corrupt, or are too few.
         """
-        if not isinstance(config, PlaidIndexConfig):
-            raise TypeError(f"PlaidIndexer needs a PlaidIndexConfig, got {type(config).__name__}")
+        self.check_config(config)
         shards = open_multi_vector_shards(shards_dir, "PLAID")
         self.build_from_docs(shards, index_dir, config, shards.encoder, shards.inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,8 +27,33 @@ def resolve_vocab_size(config_value: int | None, given: int | None) -> int:
     return vocab_size
 
 
-class SparseIndexer(Indexer):
+class SparseShardsIndexer(Indexer):
+    """An indexer of sparse shards: :meth:`build` opens them and hands them to ``build_from_docs``."""
+
+    family_name: ClassVar[str]  # in error messages about the shards
+
+    def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
+        """Index the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
+
+        Raises:
+            TypeError: If ``config`` is not this indexer's ``config_class``.
+            ValueError: If the shards are not sparse, are corrupt, or disagree with the config.
+        """
+        self.check_config(config)
+        shards = open_sparse_shards(shards_dir, self.family_name)
+        self.build_from_docs(shards, index_dir, config, shards.dim, shards.encoder, shards.inputs)
+
+    @abstractmethod
+    def build_from_docs(self, shards: Iterable[SparseDocs], index_dir: str | Path, config: Any,
+                        vocab_size: int | None = None, encoder: Mapping[str, Any] | None = None,
+                        inputs: Mapping[str, Any] | None = None) -> Any:
+        """Index in-memory shards and write the index folder atomically."""
+
+
+class SparseIndexer(SparseShardsIndexer):
     """Inverts learned-sparse document vectors into an impact-ordered index folder."""
+
+    family_name = "sparse inverted"
 
     config_class: ClassVar[type[IndexConfig]] = SparseIndexConfig
 
@@ -59,15 +85,3 @@ class SparseIndexer(Indexer):
         arrays = {name: getattr(index, name) for name in INVERTED_INDEX_ARRAYS}
         save_arrays(index_dir, arrays, config, facts, encoder, inputs)
         return index
-
-    def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
-        """Invert the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
-
-        Raises:
-            TypeError: If ``config`` is not a ``SparseIndexConfig``.
-            ValueError: If the shards are not sparse, are corrupt, or disagree with the config.
-        """
-        if not isinstance(config, SparseIndexConfig):
-            raise TypeError(f"SparseIndexer needs a SparseIndexConfig, got {type(config).__name__}")
-        shards = open_sparse_shards(shards_dir, "sparse inverted")
-        self.build_from_docs(shards, index_dir, config, shards.dim, shards.encoder, shards.inputs)

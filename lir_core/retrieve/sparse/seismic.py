@@ -18,12 +18,11 @@ import numpy as np
 import torch
 
 from lir_core.bi_encoder.module import BiEncoderModule
-from lir_core.retrieve.base import IndexConfig, Indexer, SearchConfig, Searcher
+from lir_core.retrieve.base import IndexConfig, SearchConfig, Searcher
 from lir_core.retrieve.search import clamp_k
 from lir_core.retrieve.sparse.config import SeismicIndexConfig, SeismicSearchConfig
-from lir_core.retrieve.sparse.indexer import resolve_vocab_size
+from lir_core.retrieve.sparse.indexer import SparseShardsIndexer, resolve_vocab_size
 from lir_core.retrieve.sparse.records import SparseDocs, SparseQueries, stack_docs
-from lir_core.retrieve.sparse.shards import open_sparse_shards
 from lir_core.retrieve.sparse.storage import StoredIndex, save_arrays
 
 SEISMIC_FILE = "seismic.index.seismic"
@@ -38,8 +37,10 @@ def import_seismic() -> ModuleType:
         raise ImportError("Seismic indexes need the optional package: pip install pyseismic-lsr") from error
 
 
-class SeismicIndexer(Indexer):
+class SeismicIndexer(SparseShardsIndexer):
     """Builds a Seismic index from sparse document vectors."""
+
+    family_name = "Seismic"
 
     config_class: ClassVar[type[IndexConfig]] = SeismicIndexConfig
 
@@ -70,18 +71,6 @@ class SeismicIndexer(Indexer):
         facts = {"num_docs": len(doc_ids), "vocab_size": vocab_size, "num_postings": int(matrix.nnz)}
         save_arrays(index_dir, {}, config, facts, encoder, inputs,
                     extra_files={SEISMIC_FILE: lambda path: _save_seismic(index, path)})
-
-    def build(self, shards_dir: Path, index_dir: Path, config: IndexConfig) -> None:
-        """Index the sparse shards in ``shards_dir`` (see :mod:`lir_core.retrieve.shards`).
-
-        Raises:
-            TypeError: If ``config`` is not a ``SeismicIndexConfig``.
-            ValueError: If the shards are not sparse, are corrupt, or disagree with the config.
-        """
-        if not isinstance(config, SeismicIndexConfig):
-            raise TypeError(f"SeismicIndexer needs a SeismicIndexConfig, got {type(config).__name__}")
-        shards = open_sparse_shards(shards_dir, "Seismic")
-        self.build_from_docs(shards, index_dir, config, shards.dim, shards.encoder, shards.inputs)
 
 
 def _save_seismic(index: Any, path: Path) -> None:
