@@ -85,11 +85,15 @@ class ClassRegistry(Generic[T]):
 
 
 # Model configs (``LightningIRConfig`` subclasses) by model type and class name.
-MODEL_CONFIGS: ClassRegistry[Any] = ClassRegistry("model type", ("lir_core.models",))
-# The index families: each registers its index configs, indexers and searchers.
+MODEL_CONFIGS: ClassRegistry[Any] = ClassRegistry("model type", ("lir_core.model_configs",))
+# The index families (packages whose names are imported on first use).
 INDEX_FAMILIES = ("lir_core.retrieve.faiss", "lir_core.retrieve.plaid", "lir_core.retrieve.sparse")
-# Index configs (``IndexConfig`` subclasses) by index type and class name.
-INDEX_CONFIGS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES)
+# Index configs (``IndexConfig`` subclasses) by index type and class name: their modules need
+# neither torch nor faiss, so that a params file is checked in a fraction of a second.
+INDEX_CONFIGS: ClassRegistry[Any] = ClassRegistry("index type", tuple(f"{family}.config" for family in INDEX_FAMILIES))
 # Indexers and searchers by the index type they build or read.
-INDEXERS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES, by_class_name=False)
-SEARCHERS: ClassRegistry[Any] = ClassRegistry("index type", INDEX_FAMILIES, by_class_name=False)
+_INDEX_CODE = tuple(f"lir_core.retrieve.{module}" for module in (
+    "faiss.indexer", "faiss.searcher", "plaid.indexer", "plaid.exhaustive", "plaid.searcher", "sparse.indexer",
+    "sparse.searcher", "sparse.seismic"))
+INDEXERS: ClassRegistry[Any] = ClassRegistry("index type", _INDEX_CODE, by_class_name=False)
+SEARCHERS: ClassRegistry[Any] = ClassRegistry("index type", _INDEX_CODE, by_class_name=False)

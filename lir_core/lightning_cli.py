@@ -33,8 +33,9 @@ from lir_core.trainer import LightningIRTrainer
 # public class of lir_core and every index family, as an eager ``import lir_core`` used to.
 for _name in lir_core.__all__:
     getattr(lir_core, _name)
-for _family in INDEX_FAMILIES:
-    importlib.import_module(_family)
+for _family in map(importlib.import_module, INDEX_FAMILIES):
+    for _name in _family.__all__:
+        getattr(_family, _name)
 
 # Arguments of the trainer's index/search/re_rank methods that the CLI fills itself.
 INFERENCE_SKIP = {"module", "datamodule", "dataloaders"}

@@ -54,6 +54,19 @@ def test_light_entry_points_import_no_torch_or_transformers() -> None:
     assert seen == {"import lir_core": [], "lir --help": [], "flows": []}
 
 
+def test_params_are_checked_against_the_config_classes_without_loading_models_or_indexes() -> None:
+    """Every ``config:`` of the main job's params is parsed into its lir_core class from modules that
+    need no transformers, Lightning or faiss (its losses still need torch)."""
+    code = textwrap.dedent(f"""
+        import json, sys
+        from flows.params import load_params
+        load_params('params/scifact.yaml')
+        print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY[1:]!r})))
+    """)
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(output.stdout.strip().splitlines()[-1]) == []
+
+
 def test_lazy_exports_resolve_like_eager_imports() -> None:
     import importlib
 
@@ -61,7 +74,9 @@ def test_lazy_exports_resolve_like_eager_imports() -> None:
     import lir_core.data
     import lir_core.retrieve
 
-    for package in (lir_core, lir_core.data, lir_core.retrieve, importlib.import_module("lir_core.evaluate")):
+    packages = [lir_core, lir_core.data, lir_core.retrieve, *map(importlib.import_module, (
+        "lir_core.evaluate", "lir_core.retrieve.faiss", "lir_core.retrieve.plaid", "lir_core.retrieve.sparse"))]
+    for package in packages:
         assert sorted(package.__all__) == sorted(package._lazy_exports)
         assert set(package.__all__) <= set(dir(package))
         for name in package.__all__:

@@ -8,6 +8,7 @@ A saved folder holds the backbone exactly as HuggingFace writes it (``config.jso
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -228,6 +229,7 @@ class LightningIRModel(nn.Module):
 
 def model_class_for(config: LightningIRConfig) -> type[LightningIRModel]:
     """The most specific registered model class for a config's type."""
+    importlib.import_module("lir_core.models")  # the concrete models register themselves on import
     for config_type in type(config).__mro__:
         if config_type in _MODEL_CLASSES:
             return _MODEL_CLASSES[config_type]

@@ -6,35 +6,14 @@ position; RankT5 ("rank") reads the raw logit of one token (``<extra_id_10>``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
 from transformers import AutoModelForSeq2SeqLM, BatchEncoding, PreTrainedModel
 
-from lir_core.cross_encoder.config import CrossEncoderConfig, ScoringStrategy
 from lir_core.cross_encoder.model import CrossEncoderModel
-
-
-@dataclass
-class MonoT5Config(CrossEncoderConfig):
-    """monoT5/RankT5 scoring.
-
-    Args:
-        false_token_id: Vocabulary id of "▁false" (6136 in T5's vocabulary).
-        true_token_id: Vocabulary id of "▁true" (1176); RankT5 scores with this id
-            set to ``<extra_id_10>`` (32089).
-    """
-
-    model_type: ClassVar[str] = "mono-t5"
-
-    query_length: int = 64
-    doc_length: int = 448
-    scoring_strategy: ScoringStrategy = "mono"
-    pair_template: str | None = "Query: {query} Document: {doc} Relevant:"
-    false_token_id: int = 6136
-    true_token_id: int = 1176
+from lir_core.model_configs import MonoT5Config
 
 
 class MonoT5Model(CrossEncoderModel):

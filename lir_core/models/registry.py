@@ -16,7 +16,6 @@ from typing import Callable
 from lir_core.base.checkpoint import ResolvedCheckpoint, register_resolver
 from lir_core.base.config import LightningIRConfig
 from lir_core.models.col import ColConfig
-from lir_core.models.dpr import DprConfig
 from lir_core.models.mono import MonoConfig
 from lir_core.models.mono_t5 import MonoT5Config
 from lir_core.models.sentence_transformers import resolve_sentence_transformers

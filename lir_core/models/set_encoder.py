@@ -10,35 +10,14 @@ HuggingFace encoder usable unchanged.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 from transformers import PreTrainedModel
 
-from lir_core.cross_encoder.config import CrossEncoderConfig
 from lir_core.cross_encoder.model import CrossEncoderModel
-
-
-@dataclass
-class SetEncoderConfig(CrossEncoderConfig):
-    """Listwise cross-encoder.
-
-    Args:
-        interaction_layers: Transformer layers in which a query's passages attend to each other.
-        interaction_heads: Attention heads of those layers (must divide the hidden size).
-    """
-
-    model_type: ClassVar[str] = "set-encoder"
-
-    interaction_layers: int = 1
-    interaction_heads: int = 4
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.interaction_layers < 1 or self.interaction_heads < 1:
-            raise ValueError("SetEncoderConfig: interaction_layers and interaction_heads must be >= 1")
+from lir_core.model_configs import SetEncoderConfig
 
 
 class SetEncoderModel(CrossEncoderModel):

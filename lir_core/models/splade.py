@@ -7,27 +7,8 @@ from typing import ClassVar
 
 import torch
 
-from lir_core.bi_encoder.config import BiEncoderConfig, PoolingStrategy, Projection, Sparsification
 from lir_core.bi_encoder.model import BiEncoderModel
-
-
-@dataclass
-class SpladeConfig(BiEncoderConfig):
-    """SPLADE defaults: vocabulary-sized vectors from the masked-LM head, max pooling."""
-
-    model_type: ClassVar[str] = "splade"
-
-    query_length: int = 32
-    doc_length: int = 256
-    query_pooling_strategy: PoolingStrategy = "max"
-    doc_pooling_strategy: PoolingStrategy = "max"
-    projection: Projection | None = "mlm"
-    sparsification: Sparsification | None = "relu_log"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.projection != "mlm" or self.sparsification is None:
-            raise ValueError("SpladeConfig needs projection='mlm' and a sparsification")
+from lir_core.model_configs import SpladeConfig
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,27 @@ BM25 = "bm25"  # the index type of BM25 (lir_core.retrieve.bm25), built from tex
 
 
 @dataclass
+class SearchConfig:
+    """Base of all search configurations.
+
+    Args:
+        k: Number of documents to return per query.
+    """
+
+    k: int = 10
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ValueError(f"{type(self).__name__}.k must be >= 1, got {self.k}")
+
+
+@dataclass
 class IndexConfig:
     """Base of all index configurations; ``index_type`` names the family and format."""
 
     index_type: ClassVar[str] = "base"
+    # The settings a search of this index takes; its searchers take them from here.
+    search_config_class: ClassVar[type[SearchConfig]] = SearchConfig
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -45,21 +62,6 @@ class IndexConfig:
         """Rebuild the config class named by ``values["index_type"]``."""
         values = dict(values)
         return INDEX_CONFIGS.get(values.pop("index_type"))(**values)
-
-
-@dataclass
-class SearchConfig:
-    """Base of all search configurations.
-
-    Args:
-        k: Number of documents to return per query.
-    """
-
-    k: int = 10
-
-    def __post_init__(self) -> None:
-        if self.k < 1:
-            raise ValueError(f"{type(self).__name__}.k must be >= 1, got {self.k}")
 
 
 @dataclass
@@ -150,7 +152,7 @@ class Searcher(ABC):
     """
 
     index_type: ClassVar[str]
-    search_config_class: ClassVar[type[SearchConfig]] = SearchConfig
+    search_config_class: ClassVar[type[SearchConfig]] = SearchConfig  # that of ``index_type``'s config
     index_arrays: ClassVar[tuple[str, ...]] = ()  # the arrays (``<name>.npy``) the searcher reads
     index_files: ClassVar[tuple[str, ...]] = ()  # other files it needs (checked, not loaded)
     dim_fact: ClassVar[str] = "dim"  # the manifest fact a query encoder's vector width must match
@@ -159,6 +161,7 @@ class Searcher(ABC):
         super().__init_subclass__(**kwargs)
         if "index_type" in cls.__dict__:
             SEARCHERS.register(cls, cls.index_type)
+            cls.search_config_class = INDEX_CONFIGS.get(cls.index_type).search_config_class
 
     def __init__(
         self,
@@ -212,13 +215,15 @@ def searcher_class_for(index_type: str) -> type[Searcher]:
 
 
 def search_config_class(index_type: str) -> type[SearchConfig]:
-    """The settings a search of an index type takes: its searcher's ``search_config_class``
-    (``SearchConfig``, just ``k``, for BM25).
+    """The settings a search of an index type takes: its index config's ``search_config_class``
+    (``SearchConfig``, just ``k``, for BM25). Only config modules are imported, no searcher.
 
     Raises:
-        ValueError: If no searcher reads that index type.
+        ValueError: If no index config has that index type.
     """
-    return SearchConfig if index_type == BM25 else searcher_class_for(index_type).search_config_class
+    if index_type == BM25:
+        return SearchConfig
+    return INDEX_CONFIGS.get(index_type, kind="index type to search").search_config_class
 
 
 def as_query_dict(queries: Mapping[str, str] | Sequence[str]) -> dict[str, str]:

@@ -10,15 +10,39 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-
-import faiss
+from typing import TYPE_CHECKING, ClassVar
 
 from lir_core.retrieve.base import IndexConfig, SearchConfig
+
+if TYPE_CHECKING:
+    import faiss
+
+
+@dataclass
+class FaissSearchConfig(SearchConfig):
+    """How to search a faiss index.
+
+    Args:
+        k: Documents per query; more than the collection holds is clamped with a warning.
+        n_probe: Inverted lists visited per query (IVF indexes; at most the number of lists).
+        ef_search: Candidate list size of the graph search (HNSW indexes; at least ``k`` is used).
+    """
+
+    n_probe: int = 32
+    ef_search: int = 64
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.n_probe < 1 or self.ef_search < 1:
+            raise ValueError(f"{type(self).__name__}: n_probe and ef_search must be >= 1")
+
 
 
 @dataclass
 class FaissIndexConfig(IndexConfig, ABC):
     """Base of the faiss index configurations."""
+
+    search_config_class: ClassVar[type[SearchConfig]] = FaissSearchConfig
 
     @abstractmethod
     def factory_string(self, num_docs: int, dim: int) -> str:
@@ -26,6 +50,8 @@ class FaissIndexConfig(IndexConfig, ABC):
 
     def new_index(self, num_docs: int, dim: int) -> faiss.Index:
         """An empty inner-product index for ``num_docs`` vectors of width ``dim``."""
+        import faiss  # here, not at the top: params are checked against these configs without faiss
+
         return faiss.index_factory(dim, self.factory_string(num_docs, dim), faiss.METRIC_INNER_PRODUCT)
 
 
@@ -197,22 +223,3 @@ class FaissIVFPQIndexConfig(FaissIVFIndexConfig, FaissPQIndexConfig):
     def factory_string(self, num_docs: int, dim: int) -> str:
         self.check_dim(dim)
         return f"IVF{self.centroids(num_docs)},PQ{self.num_subquantizers}x{self.n_bits}"
-
-
-@dataclass
-class FaissSearchConfig(SearchConfig):
-    """How to search a faiss index.
-
-    Args:
-        k: Documents per query; more than the collection holds is clamped with a warning.
-        n_probe: Inverted lists visited per query (IVF indexes; at most the number of lists).
-        ef_search: Candidate list size of the graph search (HNSW indexes; at least ``k`` is used).
-    """
-
-    n_probe: int = 32
-    ef_search: int = 64
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.n_probe < 1 or self.ef_search < 1:
-            raise ValueError(f"{type(self).__name__}: n_probe and ef_search must be >= 1")

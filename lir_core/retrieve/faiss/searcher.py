@@ -36,7 +36,6 @@ class FaissSearcher(Searcher):
     """
 
     index_type: ClassVar[str]
-    search_config_class = FaissSearchConfig
 
     def __init__(self, index_dir: str | Path, search_config: SearchConfig, module: BiEncoderModule) -> None:
         if not isinstance(search_config, FaissSearchConfig):

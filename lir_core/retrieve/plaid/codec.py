@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-VALID_N_BITS = (1, 2, 4, 8)
+from lir_core.retrieve.plaid.config import VALID_N_BITS
+
 UNIT_NORM_TOLERANCE = 1e-3
 
 

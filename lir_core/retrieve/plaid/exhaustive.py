@@ -73,7 +73,6 @@ class ExhaustiveMaxSimSearcher(Searcher):
     the token vectors)."""
 
     index_type = ExhaustiveMaxSimIndexConfig.index_type
-    search_config_class = ExhaustiveMaxSimSearchConfig
     index_arrays = EXHAUSTIVE_ARRAYS
     search_config: ExhaustiveMaxSimSearchConfig
 

@@ -36,7 +36,6 @@ class PlaidSearcher(Searcher):
     ``search_config`` is a ``PlaidSearchConfig``)."""
 
     index_type = PlaidIndexConfig.index_type
-    search_config_class = PlaidSearchConfig
     index_arrays = PLAID_ARRAYS
     search_config: PlaidSearchConfig
 

@@ -9,25 +9,6 @@ from lir_core.retrieve.base import IndexConfig, SearchConfig
 
 
 @dataclass
-class SparseIndexConfig(IndexConfig):
-    """An impact-ordered inverted index (numpy CSR arrays, memory-mappable).
-
-    Args:
-        vocab_size: Dimensionality of the sparse vectors (the encoder's vocabulary size);
-            None takes it from the shards (their manifest's ``embedding_dim``) or from the
-            caller of ``build_from_docs``.
-    """
-
-    index_type: ClassVar[str] = "sparse-inverted"
-
-    vocab_size: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.vocab_size is not None and self.vocab_size < 1:
-            raise ValueError(f"SparseIndexConfig.vocab_size must be >= 1, got {self.vocab_size}")
-
-
-@dataclass
 class SparseSearchConfig(SearchConfig):
     """Search of a ``SparseIndexConfig`` index.
 
@@ -50,28 +31,23 @@ class SparseSearchConfig(SearchConfig):
 
 
 @dataclass
-class SeismicIndexConfig(IndexConfig):
-    """An approximate Seismic index (``pyseismic-lsr``); defaults are Seismic's.
+class SparseIndexConfig(IndexConfig):
+    """An impact-ordered inverted index (numpy CSR arrays, memory-mappable).
 
     Args:
-        vocab_size: As for ``SparseIndexConfig``.
-        n_postings: Average postings kept per term (static pruning).
-        centroid_fraction: Fraction of a posting list's documents used as cluster centroids.
-        min_cluster_size: Minimum documents per block.
-        summary_energy: Fraction of a block's weight mass kept in its summary vector.
-        max_fraction: Cap on a list's postings, as a multiple of ``n_postings``.
-        doc_cut: Terms per document used to cluster posting lists.
+        vocab_size: Dimensionality of the sparse vectors (the encoder's vocabulary size);
+            None takes it from the shards (their manifest's ``embedding_dim``) or from the
+            caller of ``build_from_docs``.
     """
 
-    index_type: ClassVar[str] = "sparse-seismic"
+    index_type: ClassVar[str] = "sparse-inverted"
+    search_config_class: ClassVar[type[SearchConfig]] = SparseSearchConfig
 
     vocab_size: int | None = None
-    n_postings: int = 3500
-    centroid_fraction: float = 0.1
-    min_cluster_size: int = 2
-    summary_energy: float = 0.4
-    max_fraction: float = 1.5
-    doc_cut: int = 15
+
+    def __post_init__(self) -> None:
+        if self.vocab_size is not None and self.vocab_size < 1:
+            raise ValueError(f"SparseIndexConfig.vocab_size must be >= 1, got {self.vocab_size}")
 
 
 @dataclass
@@ -92,3 +68,30 @@ class SeismicSearchConfig(SearchConfig):
         super().__post_init__()
         if self.query_cut < 1 or not 0.0 < self.heap_factor <= 1.0:
             raise ValueError("SeismicSearchConfig needs query_cut >= 1 and 0 < heap_factor <= 1")
+
+
+
+@dataclass
+class SeismicIndexConfig(IndexConfig):
+    """An approximate Seismic index (``pyseismic-lsr``); defaults are Seismic's.
+
+    Args:
+        vocab_size: As for ``SparseIndexConfig``.
+        n_postings: Average postings kept per term (static pruning).
+        centroid_fraction: Fraction of a posting list's documents used as cluster centroids.
+        min_cluster_size: Minimum documents per block.
+        summary_energy: Fraction of a block's weight mass kept in its summary vector.
+        max_fraction: Cap on a list's postings, as a multiple of ``n_postings``.
+        doc_cut: Terms per document used to cluster posting lists.
+    """
+
+    index_type: ClassVar[str] = "sparse-seismic"
+    search_config_class: ClassVar[type[SearchConfig]] = SeismicSearchConfig
+
+    vocab_size: int | None = None
+    n_postings: int = 3500
+    centroid_fraction: float = 0.1
+    min_cluster_size: int = 2
+    summary_energy: float = 0.4
+    max_fraction: float = 1.5
+    doc_cut: int = 15

@@ -30,7 +30,6 @@ class SparseSearcher(Searcher):
     """
 
     index_type = SparseIndexConfig.index_type
-    search_config_class = SparseSearchConfig
     index_arrays = INVERTED_INDEX_ARRAYS
     dim_fact = "vocab_size"
     search_config: SparseSearchConfig

@@ -93,7 +93,6 @@ class SeismicSearcher(Searcher):
     """
 
     index_type = SeismicIndexConfig.index_type
-    search_config_class = SeismicSearchConfig
     index_files = (SEISMIC_FILE,)
     dim_fact = "vocab_size"
     search_config: SeismicSearchConfig
