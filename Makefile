@@ -72,6 +72,8 @@ mini-tables: seed
 bench: seed
 	$(BIN)/python bench/encode.py
 	$(BIN)/python bench/search.py
+	# synthetic collections of 10k, 100k and 1M documents (bench/scale.py --sizes picks others)
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
