@@ -178,7 +178,7 @@ def build_tiny_backbone(kind: str, directory: Path, masked_lm: bool = False) -> 
 # get their worker's share of the cores, so that two workers never run more threads than cores.
 WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 DEFAULT_TORCH_THREADS = max(1, torch.get_num_threads() // WORKERS)
-ORIGINAL_OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS") if WORKERS == 1 else str(DEFAULT_TORCH_THREADS)
+SLOW_TEST_OMP_NUM_THREADS = os.environ.get("OMP_NUM_THREADS") if WORKERS == 1 else str(DEFAULT_TORCH_THREADS)
 torch.set_num_threads(1)
 os.environ["OMP_NUM_THREADS"] = "1"
 
@@ -212,10 +212,10 @@ def _default_threads_for_slow_tests(request: pytest.FixtureRequest) -> Iterator[
         yield
         return
     torch.set_num_threads(DEFAULT_TORCH_THREADS)
-    if ORIGINAL_OMP_NUM_THREADS is None:
+    if SLOW_TEST_OMP_NUM_THREADS is None:
         os.environ.pop("OMP_NUM_THREADS", None)
     else:
-        os.environ["OMP_NUM_THREADS"] = ORIGINAL_OMP_NUM_THREADS
+        os.environ["OMP_NUM_THREADS"] = SLOW_TEST_OMP_NUM_THREADS
     try:
         yield
     finally:
