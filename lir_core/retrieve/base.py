@@ -122,8 +122,10 @@ class Indexer(ABC):
         """Read shards from ``shards_dir`` and write the index (with its manifest) to ``index_dir``."""
 
     def check_config(self, config: IndexConfig) -> None:
-        """Raises:
-            TypeError: If ``config`` is not this indexer's ``config_class``.
+        """Check that ``config`` is this indexer's kind of config.
+
+        Raises:
+            TypeError: If ``config`` is not a ``config_class``.
         """
         if not isinstance(config, self.config_class):
             raise TypeError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
