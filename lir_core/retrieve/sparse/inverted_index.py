@@ -100,14 +100,22 @@ class InvertedIndex:
         """
         starts, ends = self.postings_ranges(queries.term_ids, max_postings_per_term)
         lengths = ends - starts
-        if len(lengths) and lengths.sum() >= SLICE_GATHER_MIN_MEAN_POSTINGS * len(lengths):
-            # Long lists: copy each as one slice (a memcpy) instead of indexing every position.
-            ranges = list(zip(starts.tolist(), ends.tolist()))
-            weights = np.concatenate([self.weights[start:end] for start, end in ranges])
-            ordinals = np.concatenate([self.doc_ordinals[start:end] for start, end in ranges])
-        else:
-            positions = ragged_arange(starts, lengths)
-            weights, ordinals = self.weights[positions], self.doc_ordinals[positions]
+        total = int(lengths.sum())
+        if len(lengths) and total >= SLICE_GATHER_MIN_MEAN_POSTINGS * len(lengths):
+            # Long lists: copy each as one slice (a memcpy) and scale it by its query weight in
+            # place, instead of indexing every position and repeating the weights per posting.
+            ordinals = np.empty(total, dtype=self.doc_ordinals.dtype)
+            contributions = np.empty(total, dtype=np.float64)
+            position = 0
+            for start, end, weight in zip(starts.tolist(), ends.tolist(), queries.weights.tolist()):
+                stop = position + end - start
+                ordinals[position:stop] = self.doc_ordinals[start:end]
+                # float64 x float64, as below (a float32 loop would round the products differently)
+                np.multiply(self.weights[start:end], weight, out=contributions[position:stop], dtype=np.float64)
+                position = stop
+            return lengths, ordinals, contributions
+        positions = ragged_arange(starts, lengths)
+        weights, ordinals = self.weights[positions], self.doc_ordinals[positions]
         contributions = weights.astype(np.float64) * np.repeat(queries.weights, lengths)
         return lengths, ordinals, contributions
 
@@ -172,6 +180,8 @@ class InvertedIndex:
             sums = np.bincount(slot.reshape(-1), weights=contributions, minlength=len(distinct))
             positive = sums > 0
             matched_keys, sums = distinct[positive], sums[positive]
+        if num_queries == 1:  # the keys are the ordinals (a search of one query at a time)
+            return MatchedScores(np.array([0, len(matched_keys)], dtype=np.int64), matched_keys, sums)
         query_of_match = matched_keys // num_docs
         offsets = np.zeros(num_queries + 1, dtype=np.int64)
         np.cumsum(np.bincount(query_of_match, minlength=num_queries), out=offsets[1:])
