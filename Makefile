@@ -74,6 +74,8 @@ bench: seed
 	$(BIN)/python bench/search.py
 	# synthetic collections of 10k, 100k and 1M documents (bench/scale.py --sizes picks others)
 	$(BIN)/python bench/scale.py
+	# the encode flow on threads, a local Dask cluster and local Ray (needs a Prefect server)
+	scripts/with_prefect_server.sh $(BIN) $(BIN)/python bench/encode_runners.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
