@@ -163,7 +163,8 @@ class Searcher(ABC):
         super().__init_subclass__(**kwargs)
         if "index_type" in cls.__dict__:
             SEARCHERS.register(cls, cls.index_type)
-            cls.search_config_class = INDEX_CONFIGS.get(cls.index_type).search_config_class
+            if "search_config_class" not in cls.__dict__:  # a searcher may still name its own
+                cls.search_config_class = INDEX_CONFIGS.get(cls.index_type).search_config_class
 
     def __init__(
         self,
