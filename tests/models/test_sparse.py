@@ -12,8 +12,11 @@ from lir_core.models import prune_sparse
 DOCS = ["Berlin is the capital of Germany.", "dna binds to proteins"]
 
 
-def test_splade_vectors_equal_reference_computation(tiny_backbone) -> None:
-    path = tiny_backbone("bert", masked_lm=True)
+@pytest.mark.parametrize("kind", ["bert", "distilbert", "electra"])
+def test_splade_vectors_equal_reference_computation(tiny_backbone, kind: str) -> None:
+    """Inference takes the max over tokens before relu/log1p, by vocabulary slices; the values
+    equal the full ``[batch, tokens, vocab]`` computation, for each masked-LM head layout."""
+    path = tiny_backbone(kind, masked_lm=True)
     module = BiEncoderModule(str(path), config=SpladeConfig())
     assert isinstance(module.model, SpladeModel)
     vectors = module.encode_docs(DOCS).embeddings[:, 0]
@@ -30,6 +33,23 @@ def test_splade_vectors_equal_reference_computation(tiny_backbone) -> None:
     scores = module.score("capital of germany", DOCS).scores
     query = module.encode_queries(["capital of germany"]).embeddings[0, 0]
     torch.testing.assert_close(scores, vectors @ query, atol=1e-4, rtol=1e-5)
+
+
+def test_splade_training_path_equals_the_inference_path(tiny_backbone) -> None:
+    """With gradients (training) the full logits are pooled; without, the sliced maximum: same
+    vectors, and in bf16 within bf16's rounding of the fp32 ones."""
+    module = BiEncoderModule(str(tiny_backbone("bert", masked_lm=True)), config=SpladeConfig())
+    module.eval()
+    encoding = module.tokenizer.tokenize_docs(DOCS * 40)
+    with torch.enable_grad():
+        full = module.model.encode(encoding, "doc").embeddings.detach()
+    with torch.inference_mode():
+        sliced = module.model.encode(encoding, "doc").embeddings
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            bf16 = module.model.encode(encoding, "doc").embeddings
+    torch.testing.assert_close(sliced, full, atol=1e-5, rtol=1e-5)
+    assert bf16.dtype == torch.float32
+    torch.testing.assert_close(bf16, full, atol=0.05, rtol=0.02)
 
 
 def test_prune_sparse_top_k_and_threshold() -> None:
