@@ -76,6 +76,8 @@ bench: seed
 	$(BIN)/python bench/scale.py
 	# the encode flow on threads, a local Dask cluster and local Ray (needs a Prefect server)
 	scripts/with_prefect_server.sh $(BIN) $(BIN)/python bench/encode_runners.py
+	# side by side with Lightning IR 0.0.6 and sentence-transformers (builds bench/anchor/.venv first)
+	$(BIN)/python bench/anchor/run.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

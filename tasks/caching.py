@@ -5,7 +5,8 @@ Prefect's default policy includes the flow run id, so a new process never reuses
 
 * the content of its input artifacts (:func:`tasks.artifacts.fingerprint`),
 * its other parameters (JSON),
-* the code: the task's source and the source files of the ``lir_core`` modules it names,
+* the code: the task function's compiled code (:func:`code_digest`) and the source files of the
+  ``lir_core`` modules it names,
 
 so any process, with any run id, reuses work whose inputs, settings and code are unchanged.
 Before returning the key it checks the task's output artifact (manifest and checksums);
@@ -20,9 +21,9 @@ import dataclasses
 import functools
 import hashlib
 import importlib.util
-import inspect
 import json
 import logging
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,36 @@ def module_source_hash(name: str) -> str:
     digest = hashlib.sha256()
     for file in files:
         digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def code_digest(code: types.CodeType) -> str:
+    """sha256 of a function's compiled code: bytecode, names, constants and nested functions.
+
+    Not its source text: a task that Prefect ships to a Dask worker arrives there without a source
+    file that ``inspect.getsource`` can read ("could not get source code"), and its cache was
+    skipped. The bytecode is the same in every process of the same Python; sets among the
+    constants are hashed in sorted order, because string hashing (and so their order) differs
+    from process to process.
+    """
+    digest = hashlib.sha256()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, types.CodeType):
+            digest.update(b"code:" + value.co_name.encode() + value.co_code)
+            for part in (value.co_names, value.co_varnames, value.co_freevars, value.co_consts):
+                visit(part)
+        elif isinstance(value, tuple):
+            digest.update(b"(")
+            for item in value:
+                visit(item)
+            digest.update(b")")
+        elif isinstance(value, frozenset):
+            digest.update(b"{" + "\0".join(sorted(map(repr, value))).encode() + b"}")
+        else:
+            digest.update(type(value).__name__.encode() + b":" + repr(value).encode() + b"\0")
+
+    visit(code)
     return digest.hexdigest()
 
 
@@ -130,7 +161,7 @@ class ArtifactCache(CachePolicy):
         self, task_ctx: TaskRunContext, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
     ) -> str | None:
         parts = {
-            "task": inspect.getsource(task_ctx.task.fn),
+            "task": code_digest(task_ctx.task.fn.__code__),
             "code": {name: module_source_hash(name) for name in self.code},
             "inputs": {name: fingerprint(inputs.get(name)) for name in self.inputs},
             "params": {name: value for name, value in inputs.items() if name not in self.inputs},

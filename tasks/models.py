@@ -16,7 +16,7 @@ from lir_core.base.module import LightningIRModule
 from lir_core.bi_encoder.module import BiEncoderModule
 from lir_core.classes import MODEL_CONFIGS
 from lir_core.cross_encoder.module import CrossEncoderModule
-from lir_core.hardware import bf16_in_hardware
+from lir_core.hardware import resolve_precision
 from lir_core.retrieve.shards import shard_producer
 from tasks.artifacts import fingerprint, resolve_ref
 
@@ -41,8 +41,7 @@ def load_module(ref: str, model_type: ModelType = "bi-encoder", precision: str =
     """The module for a model folder, hub id or ``pkg://`` ref (with ``config`` in place of the
     checkpoint's, see :func:`model_config`), and the lock to hold while using it. ``precision``
     "auto" is bf16 where the CPU does bf16 in hardware (or on a GPU), else fp32."""
-    if precision == "auto":
-        precision = "bf16" if torch.cuda.is_available() or bf16_in_hardware() else "fp32"
+    precision = resolve_precision(precision, on_gpu=torch.cuda.is_available())
     path = resolve_ref(ref)
     key = (path, fingerprint(path), model_type, precision, json.dumps(config, sort_keys=True))
     with _GUARD:

@@ -31,6 +31,9 @@ from transformers import (
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Modules built without an explicit precision ("auto") run fp32 in tests, on every CPU: the tests
+# compare with fp32 references; those of "auto" itself set or clear the variable.
+os.environ["LIR_INFERENCE_PRECISION"] = "fp32"
 transformers.utils.logging.disable_progress_bar()
 
 REPO = Path(__file__).resolve().parents[1]

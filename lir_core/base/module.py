@@ -18,9 +18,10 @@ from lir_core.base.model import LightningIRModel
 from lir_core.base.training import LossFunction, TrainingOutput, compute_losses
 from lir_core.base.validation import ValidationRun, gather_runs, metric_key
 from lir_core.data.samples import RankBatch
+from lir_core.hardware import resolve_precision
 from lir_core.loss import LocalizedContrastiveEstimation, ScoringLoss
 
-InferencePrecision = Literal["fp32", "bf16"]
+InferencePrecision = Literal["auto", "fp32", "bf16"]
 
 
 class LightningIRModule(L.LightningModule):
@@ -38,8 +39,10 @@ class LightningIRModule(L.LightningModule):
             documents with the first one positive (``LocalizedContrastiveEstimation``).
         evaluation_metrics: ir_measures strings such as ``"nDCG@10"`` for validation,
             search and re-ranking.
-        inference_precision: "bf16" runs inference under bfloat16 autocast (fast on CPUs
-            with AMX and on GPUs); "fp32" is exact.
+        inference_precision: "bf16" runs inference under bfloat16 autocast (fast on GPUs and
+            on CPUs with AMX or AVX-512 BF16); "fp32" is exact; "auto" (the default) is bf16
+            where it runs in hardware, else fp32 (see :func:`lir_core.hardware.resolve_precision`;
+            ``$LIR_INFERENCE_PRECISION`` fixes it).
     """
 
     model_class: ClassVar[type[LightningIRModel]] = LightningIRModel
@@ -52,7 +55,7 @@ class LightningIRModule(L.LightningModule):
         model: LightningIRModel | None = None,
         loss_functions: Sequence[LossFunction] | None = None,
         evaluation_metrics: Sequence[str] | None = None,
-        inference_precision: InferencePrecision = "fp32",
+        inference_precision: InferencePrecision = "auto",
     ) -> None:
         super().__init__()
         if model is None:
@@ -61,8 +64,7 @@ class LightningIRModule(L.LightningModule):
             model = self.model_class.from_pretrained(model_name_or_path, config=config)
         if not isinstance(model, self.model_class):
             raise TypeError(f"{type(self).__name__} needs a {self.model_class.__name__}, got {type(model).__name__}")
-        if inference_precision not in ("fp32", "bf16"):
-            raise ValueError(f"inference_precision must be 'fp32' or 'bf16', got {inference_precision!r}")
+        resolved_precision = resolve_precision(inference_precision, on_gpu=torch.cuda.is_available())
         self.model = model
         self.config = model.config
         self.model_name_or_path = model_name_or_path
@@ -77,7 +79,7 @@ class LightningIRModule(L.LightningModule):
             supported = ", ".join(kind.__name__ for kind in self.supported_loss_types)
             raise TypeError(f"{type(self).__name__} cannot train with {unsupported}; it supports {supported}")
         self.evaluation_metrics = list(evaluation_metrics or [])
-        self.inference_precision: InferencePrecision = inference_precision
+        self.inference_precision: Literal["fp32", "bf16"] = resolved_precision
         self._optimizer_factory: Callable[..., Optimizer] | None = None
         self._lr_scheduler_factory: Callable[[Optimizer], LRScheduler] | None = None
         self._validation_runs: dict[int, ValidationRun] = {}
@@ -88,7 +90,7 @@ class LightningIRModule(L.LightningModule):
     @contextlib.contextmanager
     def inference_context(self, precision: InferencePrecision | None = None) -> Iterator[None]:
         """``inference_mode`` in eval mode, with bf16 autocast when asked for."""
-        precision = precision or self.inference_precision
+        precision = resolve_precision(precision, self.device.type == "cuda") if precision else self.inference_precision
         was_training = self.training
         self.eval()
         device_type = self.device.type if self.device.type in ("cpu", "cuda") else "cpu"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 from prefect.filesystems import LocalFileSystem
 
 from tasks.artifacts import artifact_dir
-from tasks.caching import ArtifactCache, module_source_hash
+from tasks.caching import ArtifactCache, code_digest, module_source_hash
 
 
 def make_task(out_dir: str, source: str, k: int = 10) -> str:  # stands in for a task body
@@ -23,6 +26,10 @@ def other_task(out_dir: str, source: str, k: int = 10) -> str:
 def context(storage: Path, fn: Any = make_task) -> Any:
     store = SimpleNamespace(metadata_storage=None, result_storage=LocalFileSystem(basepath=str(storage)))
     return SimpleNamespace(task=SimpleNamespace(fn=fn), result_store=store)
+
+
+def task_with_constants(out_dir: str) -> bool:
+    return out_dir in {"alpha", "beta", "gamma", "delta"} and (lambda: "nested")() == "nested"
 
 
 def write_artifact(path: Path, text: str) -> None:
@@ -82,3 +89,21 @@ def test_custom_validity_check(tmp_path: Path) -> None:
 def test_module_source_hash_covers_packages_and_modules() -> None:
     assert module_source_hash("tasks") != module_source_hash("tasks.caching")
     assert len(module_source_hash("lir_core.retrieve")) == 64
+
+
+def test_code_key_needs_no_source_file_and_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """A task shipped to a Dask worker has no source file there; its key comes from its compiled
+    code, which is the same in any process, whatever the string hash seed (set constants)."""
+    script = "from tests.tasks.test_cache_policy import task_with_constants as f; " \
+             "from tasks.caching import code_digest; print(code_digest(f.__code__))"
+    digests = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert digests == {code_digest(task_with_constants.__code__)}
+    assert code_digest(make_task.__code__) != code_digest(other_task.__code__)
+    shipped = compile("def make_task(out_dir, source, k=10):\n    return out_dir\n", "<dask-worker>", "exec")
+    namespace: dict[str, Any] = {}
+    exec(shipped, namespace)  # the same function, compiled where no file exists
+    assert code_digest(namespace["make_task"].__code__) == code_digest(make_task.__code__)
