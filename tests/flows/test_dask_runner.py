@@ -6,6 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.states import State
 
 from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
@@ -23,7 +26,17 @@ def shard_checksums(shards: Path) -> dict[str, str]:
     return {name: entry.sha256 for name, entry in manifest.files.items()}
 
 
+def encode_task_states(flow_state: State) -> list[str]:
+    """The state names of the flow run's ``encode_shard`` task runs."""
+    flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id]))
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=flow_run)
+    return sorted(run.state.name for run in task_runs if run.name.startswith("encode_shard"))
+
+
 def test_dask_local_cluster_matches_thread_runner(write_params: Callable[..., Path], tmp_path: Path) -> None:
+    """Same shards and index on Dask as on threads; a second Dask run takes every shard from
+    Prefect's cache (the cache key must be computable on a worker, where no task source exists)."""
     pytest.importorskip("prefect_dask")
     runs = {}
     for runner in ("thread", "dask"):
@@ -35,6 +48,10 @@ def test_dask_local_cluster_matches_thread_runner(write_params: Callable[..., Pa
     assert len(runs["thread"]) == 4 and runs["dask"] == runs["thread"]
     index = "index/minilm/index.faiss"
     assert (tmp_path / "dask" / index).read_bytes() == (tmp_path / "thread" / index).read_bytes()
+    again = index_flow.with_options(task_runner=make_task_runner(RunnerParams(type="dask", workers=2)))(
+        params_file=params, return_state=True
+    )
+    assert encode_task_states(again) == ["Cached"] * 4
 
 
 def test_ray_local_cluster_matches_thread_runner(write_params: Callable[..., Path], tmp_path: Path,
