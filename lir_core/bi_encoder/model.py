@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,9 +138,9 @@ class BiEncoderModel(LightningIRModel):
         attention_mask = encoding["attention_mask"]
         backbone = self.doc_backbone if input_type == "doc" and self.doc_backbone is not None else self.backbone
         pooling = self.config.query_pooling_strategy if input_type == "query" else self.config.doc_pooling_strategy
-        mask = attention_mask.bool()
         if self._max_pools_vocabulary(pooling):
             return self._encode_max_pooled_vocabulary(backbone, input_ids, attention_mask)
+        mask = attention_mask.bool()
         outputs = backbone(input_ids=input_ids, attention_mask=attention_mask)
         states = outputs.logits if self.config.projection == "mlm" else outputs.last_hidden_state
         if self.config.projection in ("linear", "linear_no_bias"):
@@ -190,14 +191,8 @@ class BiEncoderModel(LightningIRModel):
         weight = decoder.weight
         if torch.is_autocast_enabled(states.device.type):
             weight = weight.to(torch.get_autocast_dtype(states.device.type))
-        states = states.to(weight.dtype)
-        pooled = torch.empty(states.shape[0], weight.shape[0], dtype=weight.dtype, device=states.device)
-        for row, row_mask in enumerate(attention_mask.bool()):
-            tokens = states[row, row_mask]
-            for start in range(0, weight.shape[0], VOCABULARY_SLICE):
-                stop = start + VOCABULARY_SLICE
-                torch.amax(tokens @ weight[start:stop].T, dim=0, out=pooled[row, start:stop])
-        pooled = pooled.float()
+        pooled = max_over_tokens(states.to(weight.dtype), attention_mask.bool(), weight,
+                                 per_document=states.device.type == "cpu").float()
         if decoder.bias is not None:
             pooled += decoder.bias.float()
         if self.config.sparsification is not None:
@@ -283,9 +278,38 @@ class BiEncoderModel(LightningIRModel):
 VOCABULARY_SLICE = 4096
 
 
+def max_over_tokens(
+    states: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor, per_document: bool = True
+) -> torch.Tensor:
+    """``max`` over each text's unmasked tokens of ``states @ weight.T``: ``[batch, vocab]``.
+
+    Computed by vocabulary slices of :data:`VOCABULARY_SLICE` terms. ``per_document`` (the CPU's
+    way) takes one text's own tokens at a time, so a slice of logits stays in cache and padding
+    costs nothing; otherwise (a GPU's way) each slice covers the whole batch, padding masked.
+    """
+    pooled = torch.empty(states.shape[0], weight.shape[0], dtype=states.dtype, device=states.device)
+    if per_document:
+        for row, row_mask in enumerate(mask):
+            tokens = states[row, row_mask]
+            for start in range(0, weight.shape[0], VOCABULARY_SLICE):
+                stop = start + VOCABULARY_SLICE
+                torch.amax(tokens @ weight[start:stop].T, dim=0, out=pooled[row, start:stop])
+        return pooled
+    padding = ~mask[..., None]
+    for start in range(0, weight.shape[0], VOCABULARY_SLICE):
+        stop = start + VOCABULARY_SLICE
+        pooled[:, start:stop] = (states @ weight[start:stop].T).masked_fill(padding, float("-inf")).amax(dim=1)
+    return pooled
+
+
 class _Passthrough(nn.Module):
     def forward(self, states: torch.Tensor) -> torch.Tensor:
         return states
+
+
+# Held while a model's decoder is swapped out, so that two threads encoding with one model (or
+# with a model and its copy) never see it half-swapped. A lock per model would not pickle.
+_DECODER_SWAP = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -295,11 +319,12 @@ def _without_module(model: nn.Module, target: nn.Module) -> Iterator[None]:
     name = next(name for name, module in model.named_modules() if module is target)
     parent_name, _, attribute = name.rpartition(".")
     parent = model.get_submodule(parent_name)
-    setattr(parent, attribute, _Passthrough())
-    try:
-        yield
-    finally:
-        setattr(parent, attribute, target)
+    with _DECODER_SWAP:
+        setattr(parent, attribute, _Passthrough())
+        try:
+            yield
+        finally:
+            setattr(parent, attribute, target)
 
 
 def _pool(states: torch.Tensor, mask: torch.Tensor, strategy: str) -> torch.Tensor:

@@ -216,8 +216,9 @@ class BiEncoderModule(LightningIRModule):
         return self.model(*args, **kwargs)
 
 
-# Texts per forward pass when an inference batch is split by length on the CPU: as fast per text
-# as larger passes there, and the sort inside a batch of 256 leaves little padding.
+# Texts per forward pass when an inference batch is split by length on the CPU. Measured with
+# MiniLM on 320 SciFact documents (bf16, 2 cores): 16 and 32 texts per pass took the same time,
+# 64 took 13% longer; sorted micro-batches of a batch of 256 leave little padding.
 CPU_MICRO_BATCH = 32
 
 

@@ -7,6 +7,7 @@ import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer
 
 from lir_core import BiEncoderModule, SpladeConfig, SpladeModel
+from lir_core.bi_encoder.model import VOCABULARY_SLICE, max_over_tokens
 from lir_core.models import prune_sparse
 
 DOCS = ["Berlin is the capital of Germany.", "dna binds to proteins"]
@@ -50,6 +51,18 @@ def test_splade_training_path_equals_the_inference_path(tiny_backbone) -> None:
     torch.testing.assert_close(sliced, full, atol=1e-5, rtol=1e-5)
     assert bf16.dtype == torch.float32
     torch.testing.assert_close(bf16, full, atol=0.05, rtol=0.02)
+
+
+def test_max_over_tokens_is_the_same_per_document_and_per_batch() -> None:
+    """The CPU's per-document slices and the GPU's whole-batch slices (padding masked) agree with
+    the full product, including across a slice boundary."""
+    generator = torch.Generator().manual_seed(0)
+    states = torch.randn(3, 7, 16, generator=generator)
+    weight = torch.randn(VOCABULARY_SLICE + 37, 16, generator=generator)
+    mask = torch.tensor([[True] * 7, [True] * 3 + [False] * 4, [True] + [False] * 6])
+    expected = (states @ weight.T).masked_fill(~mask[..., None], float("-inf")).amax(dim=1)
+    torch.testing.assert_close(max_over_tokens(states, mask, weight, per_document=True), expected)
+    torch.testing.assert_close(max_over_tokens(states, mask, weight, per_document=False), expected)
 
 
 def test_prune_sparse_top_k_and_threshold() -> None:
