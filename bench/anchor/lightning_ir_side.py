@@ -31,6 +31,7 @@ from lightning_ir import (
 )
 from lightning_ir.models import DprConfig, SpladeConfig
 
+
 def model_and_configs(settings: dict, system: str) -> tuple[BiEncoderModule, object, object]:
     """The module, index config and search config of one system, as the settings say."""
     k, own = settings["k"], settings[system]

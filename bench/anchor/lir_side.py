@@ -33,6 +33,7 @@ from lir_core import (
     SpladeConfig,
 )
 
+
 def model_and_configs(settings: dict, system: str, precision: str) -> tuple[BiEncoderModule, object, object]:
     """The module, index config and search config of one system, as the settings say."""
     k, own = settings["k"], settings[system]

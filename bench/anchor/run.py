@@ -37,11 +37,11 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import ir_datasets  # noqa: E402
-import ir_measures  # noqa: E402
-import numpy as np  # noqa: E402
+import ir_datasets
+import ir_measures
+import numpy as np
 
-from lir_core.hardware import bf16_in_hardware, cpu_flags  # noqa: E402
+from lir_core.hardware import bf16_in_hardware, cpu_flags
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flow_helpers import ZERO_SHOT_ONLY
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.states import State
@@ -14,7 +15,6 @@ from flows.index import index_flow
 from flows.load_dataset import load_dataset_flow
 from flows.params import RunnerParams
 from flows.runners import RAY_LOCAL_ONLY, make_task_runner
-from flow_helpers import ZERO_SHOT_ONLY
 from lir_core.artifacts import Manifest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
