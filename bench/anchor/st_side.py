@@ -39,7 +39,7 @@ def main() -> None:
     path = settings["dense"]["model"]
     results: dict[str, dict] = {}
     model = SentenceTransformer(path, device="cpu")
-    model.max_seq_length = settings["dense"]["doc_length"]
+    model.max_seq_length = settings["dense"]["config"]["doc_length"]
     for name, bf16 in (("fp32", False), ("bf16_autocast", True)):
         seconds, embeddings = encode(model, docs, batch_size, bf16)
         np.save(work / f"{name}.npy", embeddings)
@@ -49,7 +49,7 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - any failure to export means: no ONNX reference here
         results["onnx"] = {"skipped": f"{type(error).__name__}: {error}"[:300]}
     else:
-        onnx.max_seq_length = settings["dense"]["doc_length"]
+        onnx.max_seq_length = settings["dense"]["config"]["doc_length"]
         seconds, embeddings = encode(onnx, docs, batch_size, False)
         np.save(work / "onnx.npy", embeddings)
         results["onnx"] = {"seconds": seconds, "docs_per_s": len(docs) / seconds}
