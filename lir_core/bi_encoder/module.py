@@ -77,10 +77,18 @@ class BiEncoderModule(LightningIRModule):
         with self.inference_context(precision), progress_bar(
             len(texts), f"encoding {'queries' if input_type == 'query' else 'docs'}", unit, show_progress_bar
         ) as bar:
-            for indices in length_sorted_batches(texts, batch_size):
-                embedding = self._encode_batch([texts[i] for i in indices], input_type)
+            for indices, embedding in self._length_sorted_parts(texts, input_type, batch_size):
                 bar.update(len(indices))
-                yield indices, BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
+                yield indices, embedding
+
+    def _length_sorted_parts(
+        self, texts: Sequence[str], input_type: InputType, batch_size: int
+    ) -> Iterator[tuple[list[int], BiEncoderEmbedding]]:
+        """Encode texts in length-sorted batches (in the caller's inference context): the positions
+        of each batch's texts and their fp32 embeddings."""
+        for indices in length_sorted_batches(texts, batch_size):
+            embedding = self._encode_batch([texts[i] for i in indices], input_type)
+            yield indices, BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
 
     def _encode_all(
         self,
@@ -100,10 +108,7 @@ class BiEncoderModule(LightningIRModule):
         if self.device.type != "cpu" or len(texts) <= CPU_MICRO_BATCH:
             embedding = self._encode_batch(texts, input_type)
             return BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)
-        parts = []
-        for indices in length_sorted_batches(texts, CPU_MICRO_BATCH):
-            embedding = self._encode_batch([texts[i] for i in indices], input_type)
-            parts.append((indices, BiEncoderEmbedding(embedding.embeddings.float(), embedding.scoring_mask)))
+        parts = list(self._length_sorted_parts(texts, input_type, CPU_MICRO_BATCH))
         return _in_input_order(parts, len(texts), self.device)
 
     def encode_queries(self, queries: Sequence[str], batch_size: int = 32, precision: InferencePrecision | None = None,
